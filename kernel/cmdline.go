@@ -1,0 +1,92 @@
+package kernel
+
+import "unigo/kernel/sys"
+
+// The kernel command line, as unigo run writes it (tools/unigo/cmdline.go):
+// space-separated tokens, each "a=" + an argument or "e=" + an environment
+// entry, percent-encoded (%XX for bytes outside '!'..'~' and for '%'), and
+// flags: "-v" for verbose milestones and statistics.
+
+const maxArgs = 256
+
+func parseCmdline() {
+	forEachToken(func(tok []byte) {
+		if string(tok) == "-v" {
+			sys.Verbose = true
+		}
+	})
+}
+
+func forEachToken(fn func(tok []byte)) {
+	c := bootInfo.Cmdline[:bootInfo.CmdlineLen]
+	for len(c) > 0 {
+		i := 0
+		for i < len(c) && c[i] != ' ' {
+			i++
+		}
+		if i > 0 {
+			fn(c[:i])
+		}
+		if i == len(c) {
+			break
+		}
+		c = c[i+1:]
+	}
+}
+
+// forEachArg calls fn with kind 'a' (argument) or 'e' (environment) and the encoded value.
+func forEachArg(fn func(kind byte, enc []byte)) {
+	forEachToken(func(tok []byte) {
+		if len(tok) >= 2 && tok[1] == '=' && (tok[0] == 'a' || tok[0] == 'e') {
+			fn(tok[0], tok[2:])
+		}
+	})
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// decode percent-decodes enc into dst (len(dst) >= decodedLen(enc)) and returns the length.
+func decode(dst, enc []byte) int {
+	n := 0
+	for i := 0; i < len(enc); i++ {
+		c := enc[i]
+		if c == '%' && i+2 < len(enc)+0 && i+2 <= len(enc)-1 {
+			hi, ok1 := unhex(enc[i+1])
+			lo, ok2 := unhex(enc[i+2])
+			if ok1 && ok2 {
+				c = hi<<4 | lo
+				i += 2
+			}
+		}
+		dst[n] = c
+		n++
+	}
+	return n
+}
+
+func decodedLen(enc []byte) int {
+	var scratch [0]byte
+	_ = scratch
+	n := 0
+	for i := 0; i < len(enc); i++ {
+		if enc[i] == '%' && i+2 <= len(enc)-1 {
+			if _, ok := unhex(enc[i+1]); ok {
+				if _, ok := unhex(enc[i+2]); ok {
+					i += 2
+				}
+			}
+		}
+		n++
+	}
+	return n
+}

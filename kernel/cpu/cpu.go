@@ -1,0 +1,127 @@
+// Package cpu holds the one-instruction wrappers the kernel needs and Go
+// cannot express: port I/O, MSRs, control registers, descriptor tables,
+// CPUID, TSC and the hardware random number generator.
+//
+// Every function here is an ABI0 assembly routine (defined in cpu_amd64.s).
+// They run in trap context: they never allocate and never block.
+package cpu
+
+// In8 reads a byte from an I/O port. Defined in cpu_amd64.s.
+func In8(port uint16) uint8
+
+// Out8 writes a byte to an I/O port. Defined in cpu_amd64.s.
+func Out8(port uint16, v uint8)
+
+// Out32 writes a doubleword to an I/O port. Defined in cpu_amd64.s.
+func Out32(port uint16, v uint32)
+
+// In32 reads a doubleword from an I/O port. Defined in cpu_amd64.s.
+func In32(port uint16) uint32
+
+// Rdmsr reads a model-specific register. Defined in cpu_amd64.s.
+func Rdmsr(msr uint32) uint64
+
+// Wrmsr writes a model-specific register. Defined in cpu_amd64.s.
+func Wrmsr(msr uint32, v uint64)
+
+// Cpuid executes CPUID with EAX=leaf, ECX=sub. Defined in cpu_amd64.s.
+func Cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
+
+// Rdtsc returns the time-stamp counter. Defined in cpu_amd64.s.
+func Rdtsc() uint64
+
+// ReadCR2 returns the page-fault linear address. Defined in cpu_amd64.s.
+func ReadCR2() uintptr
+
+// ReadCR3 returns the page-table root. Defined in cpu_amd64.s.
+func ReadCR3() uintptr
+
+// WriteCR3 loads a new page-table root (and flushes the TLB). Defined in cpu_amd64.s.
+func WriteCR3(v uintptr)
+
+// Invlpg flushes the TLB entry of one page. Defined in cpu_amd64.s.
+func Invlpg(addr uintptr)
+
+// Lgdt loads the GDT register from a 10-byte pseudo-descriptor at p. Defined in cpu_amd64.s.
+func Lgdt(p uintptr)
+
+// Lidt loads the IDT register from a 10-byte pseudo-descriptor at p. Defined in cpu_amd64.s.
+func Lidt(p uintptr)
+
+// Ltr loads the task register with a GDT selector. Defined in cpu_amd64.s.
+func Ltr(sel uint16)
+
+// ReloadSegments reloads CS with code and DS/ES/SS with data, FS/GS with null. Defined in cpu_amd64.s.
+func ReloadSegments(code, data uint16)
+
+// Rdrand returns a hardware random number; ok is the carry flag (false:
+// the DRNG had no entropy ready, retry). Defined in cpu_amd64.s.
+func Rdrand() (v uint64, ok bool)
+
+// Rdseed is like Rdrand but draws from the entropy conditioner. Defined in cpu_amd64.s.
+func Rdseed() (v uint64, ok bool)
+
+// Halt stops the CPU with interrupts disabled, for good. Defined in cpu_amd64.s.
+func Halt()
+
+// Pause is the spin-loop hint. Defined in cpu_amd64.s.
+func Pause()
+
+// MSR numbers (Intel SDM vol. 4, table 2-2).
+const (
+	MSR_EFER           = 0xC0000080
+	MSR_STAR           = 0xC0000081
+	MSR_LSTAR          = 0xC0000082
+	MSR_FMASK          = 0xC0000084
+	MSR_FS_BASE        = 0xC0000100
+	MSR_GS_BASE        = 0xC0000101
+	MSR_KERNEL_GS_BASE = 0xC0000102
+	MSR_APIC_BASE      = 0x1B
+	MSR_TSC_DEADLINE   = 0x6E0
+)
+
+// EFER bits (SDM vol. 3, 2.2.1).
+const (
+	EFER_SCE = 1 << 0  // SYSCALL enable
+	EFER_LME = 1 << 8  // long mode enable
+	EFER_NXE = 1 << 11 // no-execute enable
+)
+
+// Features is what CPUID said at boot, for the kernel's choices.
+type Features struct {
+	RDRAND, RDSEED, TSCDeadline, Hypervisor, KVMClock, X2APIC bool
+	MaxLeaf, MaxHVLeaf                                        uint32
+}
+
+// Detect reads the CPUID leaves the kernel cares about.
+func Detect() (f Features) {
+	f.MaxLeaf, _, _, _ = Cpuid(0, 0)
+	_, _, c1, _ := Cpuid(1, 0)
+	f.RDRAND = c1&(1<<30) != 0
+	f.TSCDeadline = c1&(1<<24) != 0
+	f.X2APIC = c1&(1<<21) != 0
+	f.Hypervisor = c1&(1<<31) != 0
+	if f.MaxLeaf >= 7 {
+		_, b7, _, _ := Cpuid(7, 0)
+		f.RDSEED = b7&(1<<18) != 0
+	}
+	if f.Hypervisor {
+		var b, c, d uint32
+		f.MaxHVLeaf, b, c, d = Cpuid(0x40000000, 0)
+		// "KVMKVMKVM\0\0\0" signature, then the KVM feature leaf.
+		if b == 0x4b4d564b && c == 0x564b4d56 && d == 0x4d {
+			fa, _, _, _ := Cpuid(0x40000001, 0)
+			f.KVMClock = fa&(1<<3) != 0 // KVM_FEATURE_CLOCKSOURCE2
+		}
+	}
+	return f
+}
+
+// Ports is port I/O through IN and OUT, for drivers written against an
+// interface (u-root's PortReadWriter idea) so that they run under go test.
+type Ports struct{}
+
+func (Ports) In8(port uint16) uint8       { return In8(port) }
+func (Ports) Out8(port uint16, v uint8)   { Out8(port, v) }
+func (Ports) In32(port uint16) uint32     { return In32(port) }
+func (Ports) Out32(port uint16, v uint32) { Out32(port, v) }

@@ -1,0 +1,179 @@
+package kernel
+
+import (
+	"unigo/boot"
+	"unigo/drivers/lapic"
+	"unigo/kernel/cpu"
+	"unigo/kernel/mm"
+	"unigo/kernel/sys"
+	"unigo/kernel/trap"
+)
+
+// Address-space layout (the xv6 memlayout.h of unigo).
+const (
+	lowMemEnd  = 1 << 20        // below 1 MiB: firmware and loader data, left alone
+	imageBase  = 0x400000       // the Go linker's default text address; virt == phys
+	gib        = 1 << 30        //
+	mmioTop    = 4 * gib        // the local APIC and IOAPIC live just below 4 GiB
+	mmapLo     = 1 << 40        // mmap(NULL) places mappings in [mmapLo, mmapHi)
+	mmapHi     = 0x7f0000000000 // like Linux's mmap base
+	maxRAMSize = 512 * gib      // the identity map must stay below the runtime's arena hints (0xc000000000)
+)
+
+func bootSpace() *mm.Space { return &sys.Space }
+
+// initMemory hands usable RAM above the image to the frame allocator,
+// builds the kernel's page tables (an identity map of RAM with page 0
+// left unmapped, plus the local APIC), and switches to them.
+func initMemory(imageEnd uintptr) {
+	f := &sys.Frames
+	f.Mem = mm.Direct{}
+	var ramEnd uintptr
+	for _, r := range bootInfo.Regions[:bootInfo.NRegions] {
+		if r.Type != boot.MemUsable || r.Base >= maxRAMSize {
+			continue
+		}
+		base, end := uintptr(r.Base), uintptr(r.Base+r.Size)
+		if end > maxRAMSize {
+			end = maxRAMSize
+		}
+		if end > ramEnd {
+			ramEnd = end
+		}
+		if base < lowMemEnd {
+			base = lowMemEnd
+		}
+		// Skip the image (and everything the loader put right after it,
+		// already copied into bootInfo).
+		if base < imageEnd && end > imageBase {
+			if base < imageBase {
+				f.AddRange(base, imageBase)
+			}
+			base = imageEnd
+		}
+		f.AddRange(base, end)
+	}
+	if f.Total == 0 {
+		fatalf("no usable memory above the image")
+	}
+	mm.SetInvalidate(cpu.Invlpg)
+
+	s := &sys.Space
+	pt, ok := mm.NewPageTable(f)
+	if !ok {
+		fatalf("out of memory building page tables")
+	}
+	s.PT = pt
+	// The first 2 MiB in 4 KiB pages, without page 0: nil dereferences fault.
+	for pa := uintptr(mm.PageSize); pa < mm.LargePageSize; pa += mm.PageSize {
+		mapOrDie(s.PT.Map(pa, pa, mm.PTEWritable))
+	}
+	top := (ramEnd + mm.LargePageSize - 1) &^ (mm.LargePageSize - 1)
+	for pa := uintptr(mm.LargePageSize); pa < top; pa += mm.LargePageSize {
+		mapOrDie(s.PT.MapLarge(pa, pa, mm.PTEWritable|mm.PTEGlobal))
+	}
+	mapOrDie(s.PT.Map(lapic.DefaultBase, lapic.DefaultBase, mm.PTEWritable|mm.PTENoCache|mm.PTEWriteThr))
+	cpu.WriteCR3(s.PT.Root)
+
+	s.KernelEnd = (top + gib - 1) &^ (gib - 1)
+	if s.KernelEnd < mmioTop {
+		s.KernelEnd = mmioTop
+	}
+	s.MmapLo, s.MmapHi = mmapLo, mmapHi
+	milestone("memory")
+}
+
+func mapOrDie(ok bool) {
+	if !ok {
+		fatalf("out of memory building page tables")
+	}
+}
+
+// ELF auxiliary vector keys (include/uapi/linux/auxvec.h).
+const (
+	atNull   = 0
+	atPagesz = 6
+	atHwcap  = 16
+	atClktck = 17
+	atSecure = 23
+	atRandom = 25
+)
+
+// firstThread maps the main thread's stack and lays out what execve
+// leaves there (System V AMD64 ABI, 3.4.1): argc, argv, NULL, envp, NULL,
+// auxv, then the strings. It returns the thread's initial frame.
+func firstThread(entry uintptr) *trap.Frame {
+	const stackSize = 8 << 20
+	base, e := sys.Space.Mmap(0, stackSize, mm.ProtRead|mm.ProtWrite, false)
+	if e != mm.OK {
+		fatalf("cannot map the main thread's stack")
+	}
+	top := base + stackSize
+
+	// Strings first, at the top: decoded from the command line.
+	var argv, envp [maxArgs]uintptr
+	nargs, nenv := 0, 0
+	sp := top - 16
+	forEachArg(func(kind byte, enc []byte) {
+		n := decodedLen(enc)
+		sp -= uintptr(n) + 1
+		dst := userBytes(sp, uintptr(n)+1)
+		decode(dst, enc)
+		dst[n] = 0
+		if kind == 'a' && nargs < maxArgs {
+			argv[nargs] = sp
+			nargs++
+		} else if kind == 'e' && nenv < maxArgs {
+			envp[nenv] = sp
+			nenv++
+		}
+	})
+	sp -= 16
+	random := sp
+	sys.Random(userBytes(random, 16))
+	sp &^= 15
+
+	words := 1 + nargs + 1 + nenv + 1 + 2*6
+	if words%2 == 1 {
+		sp -= 8 // keep RSP 16-byte aligned at entry
+	}
+	sp -= uintptr(words) * 8
+	w := userBytes(sp, uintptr(words)*8)
+	i := 0
+	put := func(v uintptr) {
+		for k := 0; k < 8; k++ {
+			w[i*8+k] = byte(v >> (8 * k))
+		}
+		i++
+	}
+	put(uintptr(nargs))
+	for _, a := range argv[:nargs] {
+		put(a)
+	}
+	put(0)
+	for _, a := range envp[:nenv] {
+		put(a)
+	}
+	put(0)
+	for _, kv := range [...][2]uintptr{{atPagesz, mm.PageSize}, {atRandom, random}, {atHwcap, 0},
+		{atClktck, 100}, {atSecure, 0}, {atNull, 0}} {
+		put(kv[0])
+		put(kv[1])
+	}
+
+	fx := sys.FXArea(1)
+	sys.InitFX(fx)
+	idleFX := sys.FXArea(0)
+	sys.InitFX(idleFX)
+	sys.InitFX(trap.This().NestedFX)
+	firstFrame = trap.Frame{FX: fx, RIP: entry, CS: trap.SelCode, SS: trap.SelData, RSP: sp,
+		RFLAGS: trap.FlagIF | trap.FlagReserved}
+	var idle trap.Frame
+	trap.IdleFrame(&idle, idleFX)
+	sys.Sched.Init(&idle, &firstFrame)
+	c := trap.This()
+	c.ThreadFS, c.ThreadFX = 0, fx
+	return &firstFrame
+}
+
+var firstFrame trap.Frame

@@ -1,0 +1,192 @@
+package mm
+
+// Errno values returned to the syscall layer (Linux asm-generic/errno-base.h).
+const (
+	OK     = 0
+	EFAULT = 14
+	ENOMEM = 12
+	EINVAL = 22
+)
+
+// Fault outcomes.
+type FaultResult uint8
+
+const (
+	FaultMapped   FaultResult = iota // the access may be retried
+	FaultNoVMA                       // no mapping: SIGSEGV, SEGV_MAPERR
+	FaultAccess                      // mapping forbids it: SIGSEGV, SEGV_ACCERR
+	FaultNoMemory                    // out of frames
+)
+
+// Space is the single address space: the kernel's identity map of RAM at
+// [0, KernelEnd) and the program's mappings above it, demand-paged.
+type Space struct {
+	VMAs      VMAs
+	PT        PageTable
+	KernelEnd uintptr // [0, KernelEnd) is the identity map, never given to mmap
+	MmapLo    uintptr // mmap(NULL) searches [MmapLo, MmapHi) top-down
+	MmapHi    uintptr
+	Faults    uint64 // demand-paging faults served
+}
+
+// UserLimit is the end of the lower canonical half.
+const UserLimit = 1 << 47
+
+func pageRound(v uintptr) uintptr { return (v + PageSize - 1) &^ (PageSize - 1) }
+
+// Mmap maps length bytes of zero-filled anonymous memory.
+func (s *Space) Mmap(addr, length uintptr, prot uint32, fixed bool) (uintptr, int) {
+	if length == 0 || addr&(PageSize-1) != 0 && fixed {
+		return 0, EINVAL
+	}
+	length = pageRound(length)
+	if length == 0 || length > UserLimit {
+		return 0, ENOMEM
+	}
+	ok := addr >= s.KernelEnd && addr+length <= UserLimit && addr+length > addr
+	if fixed {
+		if !ok {
+			return 0, ENOMEM
+		}
+		s.release(addr, addr+length)
+	} else {
+		addr &^= PageSize - 1
+		if !ok || addr == 0 || s.VMAs.Overlaps(addr, addr+length) {
+			var found bool
+			if addr, found = s.VMAs.FreeRange(length, s.MmapLo, s.MmapHi); !found {
+				return 0, ENOMEM
+			}
+		}
+	}
+	if !s.VMAs.Insert(addr, addr+length, prot) {
+		return 0, ENOMEM
+	}
+	return addr, OK
+}
+
+// Munmap removes mappings and gives their frames back.
+func (s *Space) Munmap(addr, length uintptr) int {
+	if addr&(PageSize-1) != 0 || length == 0 || addr < s.KernelEnd {
+		return EINVAL
+	}
+	end := addr + pageRound(length)
+	s.release(addr, end)
+	if !s.VMAs.Remove(addr, end) {
+		return ENOMEM
+	}
+	return OK
+}
+
+// Discard frees the frames under [addr, addr+length) but keeps the
+// mappings: the next touch sees zeroes (madvise MADV_DONTNEED / MADV_FREE).
+func (s *Space) Discard(addr, length uintptr) int {
+	if addr&(PageSize-1) != 0 || addr < s.KernelEnd {
+		return EINVAL
+	}
+	s.release(addr, addr+pageRound(length))
+	return OK
+}
+
+// Mprotect changes the protection of mapped pages.
+func (s *Space) Mprotect(addr, length uintptr, prot uint32) int {
+	if addr&(PageSize-1) != 0 || addr < s.KernelEnd {
+		return EINVAL
+	}
+	end := addr + pageRound(length)
+	for a := addr; a < end; {
+		i, found := s.VMAs.Find(a)
+		if !found {
+			return ENOMEM
+		}
+		a = s.VMAs.At(i).End
+	}
+	if !s.VMAs.Insert(addr, end, prot) {
+		return ENOMEM
+	}
+	s.PT.Range(addr, end, func(va, at uintptr, pte uint64) {
+		s.PT.SetEntry(at, pteFor(pte&pteAddrMask, prot))
+		invalidate(va)
+	})
+	return OK
+}
+
+func pteFor(pa uint64, prot uint32) uint64 {
+	switch {
+	case prot == 0:
+		return pa | PTEKept
+	case prot&ProtWrite != 0:
+		return pa | PTEPresent | PTEWritable
+	}
+	return pa | PTEPresent
+}
+
+// release frees every frame mapped in [start, end).
+func (s *Space) release(start, end uintptr) {
+	s.PT.Range(start, end, func(va, at uintptr, pte uint64) {
+		s.PT.SetEntry(at, 0)
+		invalidate(va)
+		s.PT.Frames.Free(uintptr(pte & pteAddrMask))
+	})
+}
+
+// Fault resolves a page fault at addr.
+func (s *Space) Fault(addr uintptr, write, exec bool) FaultResult {
+	i, found := s.VMAs.Find(addr)
+	if !found || addr < s.KernelEnd {
+		return FaultNoVMA
+	}
+	prot := s.VMAs.At(i).Prot
+	if prot == 0 || write && prot&ProtWrite == 0 {
+		return FaultAccess
+	}
+	page := addr &^ (PageSize - 1)
+	pte, at := s.PT.Entry(page)
+	if pte&(PTEPresent|PTEKept) != 0 { // frame exists: fix up its bits
+		s.PT.SetEntry(at, pteFor(pte&pteAddrMask, prot))
+		invalidate(page)
+		return FaultMapped
+	}
+	pa, ok := s.PT.Frames.Alloc()
+	if !ok {
+		return FaultNoMemory
+	}
+	if !s.PT.Map(page, pa, pteFor(0, prot)) {
+		s.PT.Frames.Free(pa)
+		return FaultNoMemory
+	}
+	s.Faults++
+	return FaultMapped
+}
+
+// Prefault makes [addr, addr+n) accessible to the kernel (for copies into
+// or out of a program buffer), as the program's own touch would.
+func (s *Space) Prefault(addr, n uintptr, write bool) bool {
+	if n == 0 {
+		return true
+	}
+	if addr+n < addr {
+		return false
+	}
+	for page := addr &^ (PageSize - 1); page < addr+n; page += PageSize {
+		if page < s.KernelEnd { // the identity map (the image itself), but never page 0
+			if page == 0 {
+				return false
+			}
+			continue
+		}
+		pte, _ := s.PT.Entry(page)
+		if pte&PTEPresent != 0 && (!write || pte&PTEWritable != 0) {
+			continue
+		}
+		if s.Fault(page, write, false) != FaultMapped {
+			return false
+		}
+	}
+	return true
+}
+
+// invalidate flushes one TLB entry; a variable so host tests run without a CPU.
+var invalidate = func(va uintptr) {}
+
+// SetInvalidate installs the TLB flush (cpu.Invlpg) at boot.
+func SetInvalidate(fn func(uintptr)) { invalidate = fn }

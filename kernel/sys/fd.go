@@ -1,0 +1,411 @@
+package sys
+
+import "unigo/kernel/sched"
+
+// MaxFDs bounds the file descriptor table.
+const MaxFDs = 256
+
+// File kinds.
+const (
+	kindFree uint8 = iota
+	kindConsole
+	kindEventfd
+	kindEpoll
+)
+
+// Open flags (include/uapi/asm-generic/fcntl.h).
+const (
+	oRDWR     = 2
+	oNONBLOCK = 0x800
+	oCLOEXEC  = 0x80000
+	fdCloexec = 1
+)
+
+// epoll constants (include/uapi/linux/eventpoll.h).
+const (
+	epollIn      = 0x1
+	epollOut     = 0x4
+	epollET      = 1 << 31
+	epollCtlAdd  = 1
+	epollCtlDel  = 2
+	epollCtlMod  = 3
+	epollEvSize  = 12 // struct epoll_event is packed on x86-64
+	maxInterests = 32
+)
+
+type interest struct {
+	fd      int32
+	events  uint32
+	data    uint64
+	pending bool // edge-triggered: a new edge not yet reported
+}
+
+type file struct {
+	kind    uint8
+	fdflags uint8
+	flags   uint32
+	count   uint64 // eventfd counter
+	ints    [maxInterests]interest
+	nints   int
+}
+
+var files [MaxFDs]file
+
+// InitFiles opens stdin, stdout and stderr on the console.
+func InitFiles() {
+	for fd := 0; fd < 3; fd++ {
+		files[fd] = file{kind: kindConsole, flags: oRDWR}
+	}
+}
+
+func get(fd int) *file {
+	if fd < 0 || fd >= MaxFDs || files[fd].kind == kindFree {
+		return nil
+	}
+	return &files[fd]
+}
+
+func alloc(kind uint8, flags uint32) (int, bool) {
+	for fd := range files {
+		if files[fd].kind == kindFree {
+			files[fd] = file{kind: kind, flags: flags & oNONBLOCK}
+			if flags&oCLOEXEC != 0 {
+				files[fd].fdflags = fdCloexec
+			}
+			return fd, true
+		}
+	}
+	return 0, false
+}
+
+func read(fd int, buf, n uintptr) uintptr {
+	f := get(fd)
+	if f == nil {
+		return errno(EBADF)
+	}
+	switch f.kind {
+	case kindConsole:
+		return 0 // stdin is empty: EOF
+	case kindEventfd:
+		if n < 8 {
+			return errno(EINVAL)
+		}
+		if f.count == 0 {
+			return errno(EAGAIN)
+		}
+		if !store64(buf, f.count) {
+			return errno(EFAULT)
+		}
+		f.count = 0
+		return 8
+	}
+	return errno(EINVAL)
+}
+
+func write(fd int, buf, n uintptr) uintptr {
+	f := get(fd)
+	if f == nil {
+		return errno(EBADF)
+	}
+	switch f.kind {
+	case kindConsole:
+		b, ok := userBytes(buf, n, false)
+		if !ok {
+			return errno(EFAULT)
+		}
+		Console(fd, b)
+		return n
+	case kindEventfd:
+		if n < 8 {
+			return errno(EINVAL)
+		}
+		v, ok := load64(buf)
+		if !ok {
+			return errno(EFAULT)
+		}
+		f.count += v
+		if v != 0 {
+			edge(fd)
+		}
+		return 8
+	}
+	return errno(EINVAL)
+}
+
+func writev(fd int, iov, cnt uintptr) uintptr {
+	var total uintptr
+	for i := uintptr(0); i < cnt; i++ {
+		base, ok1 := load64(iov + 16*i)
+		n, ok2 := load64(iov + 16*i + 8)
+		if !ok1 || !ok2 {
+			return errno(EFAULT)
+		}
+		r := write(fd, uintptr(base), uintptr(n))
+		if int(r) < 0 {
+			return r
+		}
+		total += r
+	}
+	return total
+}
+
+func pread(fd int) uintptr {
+	if get(fd) == nil {
+		return errno(EBADF)
+	}
+	return errno(ESPIPE)
+}
+
+func closeFD(fd int) uintptr {
+	f := get(fd)
+	if f == nil {
+		return errno(EBADF)
+	}
+	*f = file{}
+	for i := range files { // drop interests in the closed fd
+		e := &files[i]
+		if e.kind != kindEpoll {
+			continue
+		}
+		for j := 0; j < e.nints; j++ {
+			if e.ints[j].fd == int32(fd) {
+				e.nints--
+				e.ints[j] = e.ints[e.nints]
+				j--
+			}
+		}
+	}
+	return 0
+}
+
+// Mode bits (include/uapi/linux/stat.h).
+const (
+	sIFCHR  = 0o020000
+	statLen = 144 // struct stat on x86-64
+)
+
+func fstat(fd int, buf uintptr) uintptr {
+	f := get(fd)
+	if f == nil {
+		return errno(EBADF)
+	}
+	b, ok := userBytes(buf, statLen, true)
+	if !ok {
+		return errno(EFAULT)
+	}
+	for i := range b {
+		b[i] = 0
+	}
+	mode := uint32(0o600)
+	if f.kind == kindConsole {
+		mode = sIFCHR | 0o620
+	}
+	b[16] = 1 // st_nlink
+	b[24], b[25], b[26], b[27] = byte(mode), byte(mode>>8), byte(mode>>16), byte(mode>>24)
+	b[56] = 0x10 // st_blksize 4096 (little-endian 0x1000)
+	b[56], b[57] = 0, 0x10
+	return 0
+}
+
+const atEmptyPath = 0x1000
+
+func newfstatat(dirfd int, path, buf, flags uintptr) uintptr {
+	if flags&atEmptyPath != 0 {
+		if p, ok := userBytes(path, 1, false); ok && p[0] == 0 {
+			return fstat(dirfd, buf)
+		}
+	}
+	return errno(ENOENT)
+}
+
+// fcntl commands (include/uapi/asm-generic/fcntl.h).
+const (
+	fGetFD = 1
+	fSetFD = 2
+	fGetFL = 3
+	fSetFL = 4
+)
+
+func fcntl(fd, cmd int, arg uintptr) uintptr {
+	f := get(fd)
+	if f == nil {
+		return errno(EBADF)
+	}
+	switch cmd {
+	case fGetFD:
+		return uintptr(f.fdflags)
+	case fSetFD:
+		f.fdflags = uint8(arg & fdCloexec)
+		return 0
+	case fGetFL:
+		return uintptr(f.flags | oRDWR)
+	case fSetFL:
+		f.flags = f.flags&^oNONBLOCK | uint32(arg)&oNONBLOCK
+		return 0
+	}
+	return errno(EINVAL)
+}
+
+func eventfd(initval uint64, flags int) uintptr {
+	fd, ok := alloc(kindEventfd, uint32(flags))
+	if !ok {
+		return errno(EMFILE)
+	}
+	files[fd].count = initval
+	return uintptr(fd)
+}
+
+func epollCreate() uintptr {
+	fd, ok := alloc(kindEpoll, oCLOEXEC)
+	if !ok {
+		return errno(EMFILE)
+	}
+	return uintptr(fd)
+}
+
+func epollCtl(epfd, op, fd int, ev uintptr) uintptr {
+	e, t := get(epfd), get(fd)
+	if e == nil || t == nil {
+		return errno(EBADF)
+	}
+	if e.kind != kindEpoll || epfd == fd {
+		return errno(EINVAL)
+	}
+	if t.kind != kindEventfd {
+		return errno(EPERM) // as Linux answers for regular files: Go then does blocking I/O
+	}
+	idx := -1
+	for j := 0; j < e.nints; j++ {
+		if e.ints[j].fd == int32(fd) {
+			idx = j
+		}
+	}
+	var events uint32
+	var data uint64
+	if op != epollCtlDel {
+		b, ok := userBytes(ev, epollEvSize, false)
+		if !ok {
+			return errno(EFAULT)
+		}
+		events = uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+		data = le64(b[4:])
+	}
+	switch op {
+	case epollCtlAdd:
+		if idx >= 0 {
+			return errno(EEXIST)
+		}
+		if e.nints == maxInterests {
+			return errno(ENOMEM)
+		}
+		e.ints[e.nints] = interest{fd: int32(fd), events: events, data: data, pending: true}
+		e.nints++
+	case epollCtlMod:
+		if idx < 0 {
+			return errno(ENOENT)
+		}
+		e.ints[idx] = interest{fd: int32(fd), events: events, data: data, pending: true}
+	case epollCtlDel:
+		if idx < 0 {
+			return errno(ENOENT)
+		}
+		e.nints--
+		e.ints[idx] = e.ints[e.nints]
+	default:
+		return errno(EINVAL)
+	}
+	pollWake()
+	return 0
+}
+
+// readiness of fd for an interest's events.
+func readiness(fd int32) uint32 {
+	f := &files[fd]
+	switch f.kind {
+	case kindEventfd:
+		r := uint32(epollOut)
+		if f.count > 0 {
+			r |= epollIn
+		}
+		return r
+	}
+	return 0
+}
+
+// collect writes up to max ready events of epoll instance epfd to buf.
+func collect(epfd int, buf uintptr, max int) (int, bool) {
+	e := &files[epfd]
+	n := 0
+	for j := 0; j < e.nints && n < max; j++ {
+		in := &e.ints[j]
+		r := readiness(in.fd) & (in.events | 0x18) // EPOLLERR|EPOLLHUP always count
+		if r == 0 || in.events&epollET != 0 && !in.pending {
+			continue
+		}
+		b, ok := userBytes(buf+uintptr(n)*epollEvSize, epollEvSize, true)
+		if !ok {
+			return n, false
+		}
+		b[0], b[1], b[2], b[3] = byte(r), byte(r>>8), byte(r>>16), byte(r>>24)
+		for k := 0; k < 8; k++ {
+			b[4+k] = byte(in.data >> (8 * k))
+		}
+		in.pending = false
+		n++
+	}
+	return n, true
+}
+
+// edge marks a readiness change of fd for edge-triggered interests and
+// wakes pollers that now have events.
+func edge(fd int) {
+	for i := range files {
+		e := &files[i]
+		if e.kind != kindEpoll {
+			continue
+		}
+		for j := 0; j < e.nints; j++ {
+			if e.ints[j].fd == int32(fd) {
+				e.ints[j].pending = true
+			}
+		}
+	}
+	pollWake()
+}
+
+// pollWake completes the epoll waits that now have events.
+func pollWake() {
+	for i := 1; i < sched.MaxThreads; i++ {
+		t := &Sched.T[i]
+		if t.State != sched.Blocked || t.Wait != sched.WaitPoll {
+			continue
+		}
+		if n, _ := collect(t.Obj, t.Buf, t.Max); n > 0 {
+			Sched.Wake(i, uintptr(n))
+		}
+	}
+}
+
+func epollWait(epfd int, buf uintptr, max, timeoutMS int) uintptr {
+	e := get(epfd)
+	if e == nil {
+		return errno(EBADF)
+	}
+	if e.kind != kindEpoll || max <= 0 {
+		return errno(EINVAL)
+	}
+	n, ok := collect(epfd, buf, max)
+	if !ok {
+		return errno(EFAULT)
+	}
+	if n > 0 || timeoutMS == 0 {
+		return uintptr(n)
+	}
+	var deadline int64
+	if timeoutMS > 0 {
+		deadline = nonzero(nowNS() + int64(timeoutMS)*1e6)
+	}
+	t := Sched.Block(sched.WaitPoll, deadline)
+	t.Obj, t.Buf, t.Max = epfd, buf, max
+	return 0
+}

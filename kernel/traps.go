@@ -1,0 +1,129 @@
+package kernel
+
+import (
+	"unigo/drivers/lapic"
+	"unigo/kernel/clock"
+	"unigo/kernel/cpu"
+	"unigo/kernel/kfmt"
+	"unigo/kernel/mm"
+	"unigo/kernel/sys"
+	"unigo/kernel/trap"
+)
+
+// Page-fault error code bits (SDM vol. 3, figure 5-12).
+const (
+	pfPresent = 1 << 0
+	pfWrite   = 1 << 1
+	pfFetch   = 1 << 4
+)
+
+// handleTrap receives every syscall, interrupt and exception.
+func handleTrap(f *trap.Frame) {
+	switch v := f.Vector; {
+	case v == trap.VectorSyscall:
+		sys.Dispatch(f)
+	case v == vectorTimer:
+		sys.Stats.Interrupts++
+		lapic.EOI(apic{})
+	case v == trap.VectorPageFault:
+		pageFault(f)
+	case v >= trap.NumExceptions && v < trap.NumVectors:
+		sys.Stats.Interrupts++ // a stray legacy interrupt: nothing to do
+	default:
+		fatal(f, trap.ExceptionName(v), 0)
+	}
+	next, _ := sys.Sched.Finish(f, clock.Nanotime())
+	c := trap.This()
+	c.ThreadFS, c.ThreadFX = f.FS, f.FX
+	setTimer(next)
+}
+
+func setTimer(next int64) {
+	if next == 0 {
+		lapic.Stop(apic{})
+		return
+	}
+	d := next - clock.Nanotime()
+	if d < 1000 {
+		d = 1000
+	}
+	ticks := uint64(d) * apicHz / 1e9
+	if ticks > 0xFFFFFFFF {
+		ticks = 0xFFFFFFFF
+	}
+	if ticks == 0 {
+		ticks = 1
+	}
+	lapic.OneShot(apic{}, vectorTimer, uint32(ticks))
+}
+
+func pageFault(f *trap.Frame) {
+	addr := cpu.ReadCR2()
+	sys.Stats.Faults++
+	if trap.This().Depth > 1 {
+		fatal(f, "page fault in the kernel", addr)
+	}
+	switch sys.Space.Fault(addr, f.Err&pfWrite != 0, f.Err&pfFetch != 0) {
+	case mm.FaultMapped:
+		return
+	case mm.FaultNoMemory:
+		fatal(f, "out of memory", addr)
+	case mm.FaultAccess:
+		fatal(f, "page fault: access violation (SIGSEGV, SEGV_ACCERR)", addr)
+	default:
+		fatal(f, "page fault: unmapped address (SIGSEGV, SEGV_MAPERR)", addr)
+	}
+}
+
+// fatal stops the guest: a register dump on stderr for people, and a
+// record on the control channel that unigo run symbolises (function,
+// file:line) and disassembles with x86asm.
+func fatal(f *trap.Frame, what string, addr uintptr) {
+	var b kfmt.Buf
+	where := "program"
+	if trap.This().Depth > 1 {
+		where = "kernel"
+	}
+	b.Str("unigo: fatal kernel error: ").Str(what).Str(" in ").Str(where).Str(" (vector ").Udec(uint64(f.Vector)).
+		Str(", error ").Hex(uint64(f.Err)).Str(", address ").Hex(uint64(addr)).Str(")\n")
+	sys.Console(2, b.Bytes())
+	regs := [...]struct {
+		n string
+		v uintptr
+	}{{"rip", f.RIP}, {"rsp", f.RSP}, {"rbp", f.BP}, {"rflags", f.RFLAGS}, {"rax", f.AX}, {"rbx", f.BX},
+		{"rcx", f.CX}, {"rdx", f.DX}, {"rsi", f.SI}, {"rdi", f.DI}, {"r8", f.R8}, {"r9", f.R9},
+		{"r10", f.R10}, {"r11", f.R11}, {"r12", f.R12}, {"r13", f.R13}, {"r14", f.R14}, {"r15", f.R15},
+		{"fs", f.FS}}
+	b.Reset()
+	for i, r := range regs {
+		b.Str(r.n).Byte('=').Hex(uint64(r.v))
+		if i%4 == 3 || i == len(regs)-1 {
+			b.Byte('\n')
+			sys.Console(2, b.Bytes())
+			b.Reset()
+		} else {
+			b.Byte(' ')
+		}
+	}
+	// Control record: F <rip> <addr> <code bytes> <return addresses...>
+	b.Reset()
+	b.Str("F ").Hex(uint64(f.RIP)).Byte(' ').Hex(uint64(addr)).Byte(' ')
+	for i := uintptr(0); i < 15; i++ {
+		if !readable(f.RIP + i) {
+			break
+		}
+		c := peekByte(f.RIP + i)
+		b.Byte("0123456789abcdef"[c>>4]).Byte("0123456789abcdef"[c&15])
+	}
+	if !readable(f.RIP) {
+		b.Byte('-')
+	}
+	bp := f.BP
+	for i := 0; i < 32 && bp != 0 && readable(bp) && readable(bp+8); i++ {
+		b.Byte(' ').Hex(uint64(peek(bp + 8)))
+		bp = peek(bp)
+	}
+	b.Byte('\n')
+	sys.Control(b.Bytes())
+	sys.Exit(ExitKernelFatal)
+}

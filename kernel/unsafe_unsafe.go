@@ -1,0 +1,59 @@
+package kernel
+
+import (
+	"unsafe"
+
+	"unigo/boot"
+	"unigo/drivers/lapic"
+	"unigo/kernel/mm"
+)
+
+// physMem reads boot information from the stub's identity map of the
+// first GiB: loaders put it in low memory.
+type physMem struct{}
+
+var _ boot.Memory = physMem{}
+
+func (physMem) Load8(addr uint64) (uint8, bool) {
+	const limit = 1 << 30
+	if addr >= limit || addr == 0 {
+		return 0, false
+	}
+	return *(*uint8)(mm.At(uintptr(addr))), true
+}
+
+// apic is the local APIC's MMIO window, mapped uncached at its physical address.
+type apic struct{}
+
+var _ lapic.MMIO = apic{}
+
+func (apic) Read32(off uintptr) uint32 {
+	return *(*uint32)(mm.At(lapic.DefaultBase + off)) // mapped by buildAddressSpace
+}
+
+func (apic) Write32(off uintptr, v uint32) {
+	*(*uint32)(mm.At(lapic.DefaultBase + off)) = v
+}
+
+// userBytes exposes program memory for the kernel's own writes (initial
+// stack); Prefault has made it present.
+func userBytes(addr, n uintptr) []byte {
+	if !bootSpace().Prefault(addr, n, true) {
+		fatalf("cannot map the initial stack")
+	}
+	return unsafe.Slice((*byte)(mm.At(addr)), n)
+}
+
+// readable reports whether the 8 bytes at addr can be read without a fault.
+func readable(addr uintptr) bool {
+	if addr < mm.PageSize || addr+8 < addr {
+		return false
+	}
+	_, ok := bootSpace().PT.Translate(addr)
+	_, ok2 := bootSpace().PT.Translate(addr + 7)
+	return ok && ok2
+}
+
+func peek(addr uintptr) uintptr { return *(*uintptr)(mm.At(addr)) }
+
+func peekByte(addr uintptr) byte { return *(*byte)(mm.At(addr)) }

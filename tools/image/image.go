@@ -1,0 +1,198 @@
+// Package image turns the ELF that the Go linker wrote for a program
+// (with unigo/kernel linked in) into a unigo image: the same ELF, still
+// runnable as a Linux executable, with a Multiboot v1 header, a PVH ELF
+// note and the 32-bit boot stub written into the unused part of its first
+// page, and the section headers moved to the end of the file to make room.
+//
+// This works because the Go linker lays out amd64 executables flat: every
+// PT_LOAD has vaddr - offset = 0x400000 and paddr = vaddr, so the file is
+// also a memory image, which the Multiboot a.out kludge needs.
+package image
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"unigo/boot"
+)
+
+// Symbols the kernel provides (see kernel/kernel.go and kernel/entry_amd64.s).
+const (
+	SymEntry64     = "unigo/kernel.entry64"
+	SymEarlyTables = "unigo/kernel.earlyTables"
+)
+
+// Marker identifies a unigo image; it sits in the first page.
+var Marker = []byte("UNIGO-IMAGE-v1\x00\x00")
+
+const (
+	ehdrSize = 64
+	phdrSize = 56
+	shdrSize = 64
+	pageSize = 4096
+)
+
+// Info describes a converted image.
+type Info struct {
+	Base, Entry, StubEntry, LoadEnd, BSSEnd uint64
+	MultibootOff, PVHNoteOff, StubOff       int
+}
+
+// Convert returns the image made from the Go ELF in exe.
+func Convert(exe []byte) ([]byte, *Info, error) {
+	f, err := elf.NewFile(bytes.NewReader(exe))
+	if err != nil {
+		return nil, nil, fmt.Errorf("not an ELF executable: %v", err)
+	}
+	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
+		return nil, nil, errors.New("not a static linux/amd64 executable (build with GOOS=linux GOARCH=amd64 CGO_ENABLED=0)")
+	}
+	syms, err := f.Symbols()
+	if err != nil {
+		return nil, nil, fmt.Errorf("no symbol table (was it built with -ldflags=-s?): %v", err)
+	}
+	addr := map[string]uint64{}
+	for _, s := range syms {
+		addr[s.Name] = s.Value
+	}
+	entry64, ok1 := lookup(addr, SymEntry64)
+	tables, ok2 := lookup(addr, SymEarlyTables)
+	if !ok1 || !ok2 {
+		return nil, nil, errors.New("the unigo kernel is not linked in (missing " + SymEntry64 + "): build with unigo build")
+	}
+
+	info := &Info{Entry: f.Entry}
+	var firstSection uint64 = pageSize
+	var gnuStack = -1
+	for i, p := range f.Progs {
+		switch p.Type {
+		case elf.PT_LOAD:
+			if info.Base == 0 {
+				info.Base = p.Vaddr - p.Off
+			}
+			if p.Vaddr-p.Off != info.Base || p.Paddr != p.Vaddr {
+				return nil, nil, fmt.Errorf("segment at %#x is not laid out flat (vaddr-offset %#x, want %#x)", p.Vaddr, p.Vaddr-p.Off, info.Base)
+			}
+			info.LoadEnd = max(info.LoadEnd, p.Vaddr+p.Filesz)
+			info.BSSEnd = max(info.BSSEnd, p.Vaddr+p.Memsz)
+		case elf.PT_GNU_STACK:
+			gnuStack = i
+		}
+	}
+	for _, s := range f.Sections {
+		if s.Addr != 0 && s.Offset < firstSection && s.Offset > 0 {
+			firstSection = s.Offset
+		}
+	}
+	if info.Base != 0x400000 {
+		return nil, nil, fmt.Errorf("text at %#x: want the Go linker's default 0x400000", info.Base)
+	}
+	if gnuStack < 0 {
+		return nil, nil, errors.New("no PT_GNU_STACK program header to reuse for the PVH note")
+	}
+	if info.BSSEnd >= 1<<30 {
+		return nil, nil, errors.New("image larger than the boot stub's 1 GiB identity map")
+	}
+
+	out := append([]byte(nil), exe...)
+	le := binary.LittleEndian
+	phoff := le.Uint64(out[32:])
+	phnum := uint64(le.Uint16(out[56:]))
+	shoff := le.Uint64(out[40:])
+	shnum := uint64(le.Uint16(out[60:]))
+	free := phoff + phnum*phdrSize
+	if shoff < pageSize { // move the section headers out of the first page
+		sh := append([]byte(nil), out[shoff:shoff+shnum*shdrSize]...)
+		for i := shoff; i < shoff+shnum*shdrSize; i++ {
+			out[i] = 0
+		}
+		for len(out)%8 != 0 {
+			out = append(out, 0)
+		}
+		le.PutUint64(out[40:], uint64(len(out)))
+		out = append(out, sh...)
+	} else if shoff < firstSection {
+		firstSection = shoff
+	}
+
+	// Lay out: marker, Multiboot header, PVH note, stub.
+	pos := (free + 15) &^ 15
+	markerOff := pos
+	pos += uint64(len(Marker))
+	info.MultibootOff = int(pos)
+	pos += 32
+	info.PVHNoteOff = int(pos)
+	pos += 24
+	pos = (pos + 7) &^ 7
+	info.StubOff = int(pos)
+	cfg := boot.StubConfig{
+		Base:       uint32(info.Base + pos),
+		PageTables: uint32((tables + pageSize - 1) &^ (pageSize - 1)),
+		Entry64:    uint32(entry64),
+		AppEntry:   uint32(f.Entry),
+		ImageEnd:   uint32((info.BSSEnd + pageSize - 1) &^ (pageSize - 1)),
+	}
+	stub := boot.Stub(cfg)
+	info.StubEntry = uint64(cfg.Base) + boot.StubEntryOffset
+	if pos+uint64(len(stub)) > firstSection || firstSection > pageSize {
+		return nil, nil, fmt.Errorf("no room for the boot stub in the first page (%d bytes free)", int64(firstSection)-int64(markerOff))
+	}
+	copy(out[markerOff:], Marker)
+	copy(out[info.MultibootOff:], boot.MultibootHeader(boot.MultibootLayout{
+		HeaderAddr:  uint32(info.Base) + uint32(info.MultibootOff),
+		LoadAddr:    uint32(info.Base),
+		LoadEndAddr: uint32(info.LoadEnd),
+		BSSEndAddr:  uint32(info.BSSEnd),
+		EntryAddr:   uint32(info.StubEntry),
+	}))
+	note := boot.PVHNote(uint32(info.StubEntry))
+	copy(out[info.PVHNoteOff:], note)
+	copy(out[info.StubOff:], stub)
+
+	// PT_GNU_STACK becomes the PT_NOTE that PVH loaders read.
+	ph := out[phoff+uint64(gnuStack)*phdrSize:]
+	le.PutUint32(ph[0:], uint32(elf.PT_NOTE))
+	le.PutUint32(ph[4:], uint32(elf.PF_R))
+	le.PutUint64(ph[8:], uint64(info.PVHNoteOff))
+	le.PutUint64(ph[16:], info.Base+uint64(info.PVHNoteOff))
+	le.PutUint64(ph[24:], info.Base+uint64(info.PVHNoteOff))
+	le.PutUint64(ph[32:], uint64(len(note)))
+	le.PutUint64(ph[40:], uint64(len(note)))
+	le.PutUint64(ph[48:], 4)
+	return out, info, nil
+}
+
+// lookup finds an assembly (ABI0) symbol, which the linker may suffix.
+func lookup(addr map[string]uint64, name string) (uint64, bool) {
+	if a, ok := addr[name]; ok {
+		return a, true
+	}
+	a, ok := addr[name+".abi0"]
+	return a, ok
+}
+
+// Check tells whether b (the start of a file) is a unigo image.
+func Check(b []byte) error {
+	if len(b) < 4 || !bytes.Equal(b[:4], []byte("\x7fELF")) {
+		return errors.New("not a unigo image (not an ELF file; build one with: unigo build)")
+	}
+	if !bytes.Contains(b[:min(len(b), pageSize)], Marker) {
+		return errors.New("not a unigo image (an ELF file without the unigo boot stub; build one with: unigo build)")
+	}
+	return nil
+}
+
+// WithoutMultiboot returns a copy of img whose Multiboot header is
+// disabled, so that QEMU, which prefers Multiboot when it finds the
+// header, boots the image through its PVH note instead.
+func WithoutMultiboot(img []byte) []byte {
+	out := append([]byte(nil), img...)
+	magic := binary.LittleEndian.AppendUint32(nil, boot.MultibootHeaderMagic)
+	if i := bytes.Index(out[:min(len(out), 8192)], magic); i >= 0 {
+		copy(out[i:], []byte{0, 0, 0, 0})
+	}
+	return out
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"unigo/qemu"
+	"unigo/tools/image"
+)
+
+type envList []string
+
+func (e *envList) String() string { return strings.Join(*e, ",") }
+func (e *envList) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	*e = append(*e, v)
+	return nil
+}
+
+type runOpts struct {
+	mem, smp       int
+	accel, machine string
+	boot           string
+	timeout        time.Duration
+	env            envList
+	verbose        bool
+	image          string
+	args           []string
+}
+
+func runCmd(argv []string) int {
+	var o runOpts
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.IntVar(&o.mem, "m", 128, "guest memory in `MB`")
+	fs.IntVar(&o.smp, "smp", 1, "virtual CPUs (the kernel schedules on the first)")
+	fs.StringVar(&o.accel, "accel", "auto", "accelerator: auto (KVM when /dev/kvm opens, else TCG), kvm or tcg")
+	fs.StringVar(&o.machine, "machine", "microvm", "QEMU machine: microvm, q35 or pc")
+	fs.StringVar(&o.boot, "boot", "pvh", "boot protocol: pvh or multiboot (multiboot needs -machine pc or q35)")
+	fs.DurationVar(&o.timeout, "timeout", 0, "kill the guest after this long and exit 124 (0: never)")
+	fs.Var(&o.env, "e", "set an environment variable `KEY=VAL` in the guest (repeatable)")
+	fs.BoolVar(&o.verbose, "v", false, "print boot milestones and kernel statistics on stderr")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: unigo run [flags] IMAGE [-- ARGS...]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(argv); err != nil {
+		return exitUsage
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	o.image, rest = rest[0], rest[1:]
+	if len(rest) > 0 && rest[0] == "--" {
+		rest = rest[1:]
+	}
+	o.args = rest
+	if o.mem < 2 || o.smp < 1 {
+		fmt.Fprintln(os.Stderr, "unigo run: -m must be at least 2 and -smp at least 1")
+		return exitUsage
+	}
+	if o.boot != "pvh" && o.boot != "multiboot" {
+		fmt.Fprintf(os.Stderr, "unigo run: unknown -boot %q (want pvh or multiboot)\n", o.boot)
+		return exitUsage
+	}
+	if o.boot == "multiboot" && o.machine == "microvm" {
+		fmt.Fprintln(os.Stderr, "unigo run: -boot multiboot needs -machine pc or q35 (microvm boots PVH)")
+		return exitUsage
+	}
+	switch o.accel {
+	case "auto":
+		o.accel = "tcg"
+		if qemu.KVMAvailable() {
+			o.accel = "kvm"
+		}
+	case "kvm", "tcg":
+	default:
+		fmt.Fprintf(os.Stderr, "unigo run: unknown -accel %q (want auto, kvm or tcg)\n", o.accel)
+		return exitUsage
+	}
+	code, err := run(&o)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "unigo run: %v\n", err)
+	}
+	return code
+}
+
+func run(o *runOpts) (int, error) {
+	start := time.Now()
+	img, err := os.ReadFile(o.image)
+	if err != nil {
+		return exitSetup, err
+	}
+	if err := image.Check(img); err != nil {
+		return exitSetup, fmt.Errorf("%s: %v", o.image, err)
+	}
+	qemuPath, err := qemu.Find()
+	if err != nil {
+		return exitSetup, err
+	}
+	kernel := o.image
+	if o.boot == "pvh" {
+		// QEMU prefers Multiboot when it sees the header: hand it a copy without.
+		tmp, err := os.CreateTemp("", "unigo-pvh-*.img")
+		if err != nil {
+			return exitSetup, err
+		}
+		defer os.Remove(tmp.Name())
+		if _, err := tmp.Write(image.WithoutMultiboot(img)); err != nil {
+			return exitSetup, err
+		}
+		tmp.Close()
+		kernel = tmp.Name()
+	}
+
+	outR, outW, _ := os.Pipe()
+	errR, errW, _ := os.Pipe()
+	ctlR, ctlW, _ := os.Pipe()
+	args, err := qemu.Args(qemu.Config{
+		Kernel: kernel, Machine: o.machine, Accel: o.accel, MemMB: o.mem, SMP: o.smp,
+		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose),
+		StdoutFD: 3, StderrFD: 4, ControlFD: 5,
+	})
+	if err != nil {
+		return exitUsage, err
+	}
+	ctx := context.Background()
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, qemuPath, args...)
+	cmd.ExtraFiles = []*os.File{outW, errW, ctlW}
+	var qemuErr strings.Builder
+	cmd.Stderr = &qemuErr
+	if o.verbose {
+		fmt.Fprintf(os.Stderr, "unigo: %s %s\n", qemuPath, strings.Join(args, " "))
+	}
+	if err := cmd.Start(); err != nil {
+		return exitSetup, err
+	}
+	outW.Close()
+	errW.Close()
+	ctlW.Close()
+
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); io.Copy(os.Stdout, outR) }()
+	go func() { defer wg.Done(); io.Copy(os.Stderr, errR) }()
+	ctl := &control{start: start, verbose: o.verbose, image: img}
+	go func() { defer wg.Done(); ctl.read(ctlR) }()
+	waitErr := cmd.Wait()
+	wg.Wait()
+
+	if ctx.Err() == context.DeadlineExceeded {
+		fmt.Fprintf(os.Stderr, "unigo: timeout: the guest ran longer than %v and was stopped\n", o.timeout)
+		return exitTimeout, nil
+	}
+	if ctl.exited {
+		if o.verbose {
+			fmt.Fprintf(os.Stderr, "unigo: %8.2fms exit %d\n", ms(time.Since(start)), ctl.code)
+		}
+		return ctl.code, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(waitErr, &ee) && ee.ExitCode()&1 == 1 && ee.ExitCode() > 1 {
+		return ee.ExitCode() >> qemu.DebugExitShift, nil // isa-debug-exit without a control record
+	}
+	msg := strings.TrimSpace(qemuErr.String())
+	if msg != "" {
+		return exitSetup, fmt.Errorf("qemu failed: %s", msg)
+	}
+	return exitKernelFatal, errors.New("the guest stopped without an exit status (CPU reset: triple fault?)")
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// control reads the kernel's control channel: "M name ns" milestones,
+// "X code" exit, "F ..." crash records, "S"/"C" statistics.
+type control struct {
+	start   time.Time
+	verbose bool
+	image   []byte
+	exited  bool
+	code    int
+}
+
+func (c *control) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "M":
+			if c.verbose && len(f) == 3 {
+				ns, _ := strconv.ParseInt(f[2], 10, 64)
+				fmt.Fprintf(os.Stderr, "unigo: %8.2fms %-13s (guest clock %.2fms)\n", ms(time.Since(c.start)), f[1], float64(ns)/1e6)
+			}
+		case "X":
+			if len(f) == 2 {
+				c.code, _ = strconv.Atoi(f[1])
+				c.exited = true
+			}
+		case "F":
+			fmt.Fprint(os.Stderr, crashReport(c.image, f[1:]))
+		case "S", "C":
+			if c.verbose {
+				fmt.Fprintf(os.Stderr, "unigo: kernel: %s\n", strings.Join(f[1:], " "))
+			}
+		}
+	}
+}
