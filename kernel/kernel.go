@@ -75,6 +75,11 @@ func readBootInfo(magic uint32, info uint64) {
 		}
 		fatalf("bad boot information")
 	}
+	if bootInfo.Protocol == boot.ProtoPVH {
+		milestone("boot-pvh")
+	} else {
+		milestone("boot-multiboot")
+	}
 }
 
 // milestone tells the host how far boot got (unigo run -v prints these).

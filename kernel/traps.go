@@ -105,7 +105,8 @@ func fatal(f *trap.Frame, what string, addr uintptr) {
 			b.Byte(' ')
 		}
 	}
-	// Control record: F <rip> <addr> <code bytes> <return addresses...>
+	// Control record: F <rip> <addr> <code bytes> <word at rsp> <return addresses...>
+	// The word at RSP is the caller when the fault is in a frameless leaf.
 	b.Reset()
 	b.Str("F ").Hex(uint64(f.RIP)).Byte(' ').Hex(uint64(addr)).Byte(' ')
 	for i := uintptr(0); i < 15; i++ {
@@ -118,6 +119,11 @@ func fatal(f *trap.Frame, what string, addr uintptr) {
 	if !readable(f.RIP) {
 		b.Byte('-')
 	}
+	sp0 := uintptr(0)
+	if readable(f.RSP) {
+		sp0 = peek(f.RSP)
+	}
+	b.Byte(' ').Hex(uint64(sp0))
 	bp := f.BP
 	for i := 0; i < 32 && bp != 0 && readable(bp) && readable(bp+8); i++ {
 		b.Byte(' ').Hex(uint64(peek(bp + 8)))

@@ -40,9 +40,23 @@ func crashReport(img []byte, fields []string) string {
 		}
 	}
 	fmt.Fprintf(&b, "unigo: faulting instruction: %s\nunigo: stack:\n%s\n", inst, where(rip))
+	var rets []uint64
 	for _, f := range fields[3:] {
-		pc, err := strconv.ParseUint(strings.TrimPrefix(f, "0x"), 16, 64)
-		if err != nil || pc == 0 {
+		pc, _ := strconv.ParseUint(strings.TrimPrefix(f, "0x"), 16, 64)
+		rets = append(rets, pc)
+	}
+	// rets[0] is the word at RSP: the return address when the faulting
+	// function is a leaf without a frame; keep it only if it looks like one.
+	if len(rets) > 0 && tab != nil {
+		sp0 := rets[0]
+		_, _, fn0 := tab.PCToLine(sp0 - 1)
+		_, _, fnRIP := tab.PCToLine(rip)
+		if fn0 == nil || fn0 == fnRIP || len(rets) > 1 && rets[1] == sp0 {
+			rets[0] = 0
+		}
+	}
+	for _, pc := range rets {
+		if pc == 0 {
 			continue
 		}
 		b.WriteString(where(pc - 1)) // a return address: the call is the byte before

@@ -1,0 +1,383 @@
+package qemu_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The boot tests drive the unigo CLI exactly as users do: build images of
+// real Go programs once (TestMain), boot them in QEMU (KVM when /dev/kvm
+// opens, TCG otherwise; UNIGO_ACCEL=kvm|tcg forces one), and check what
+// comes out: stdout, stderr, exit status.
+
+var (
+	work     string
+	unigoBin string
+	images   = map[string]string{} // program name -> image path
+	natives  = map[string]string{} // program name -> Linux executable
+	accel    = "auto"
+)
+
+// programs to build, relative to this directory.
+var programs = map[string]string{
+	"hello":    "../app/hello",
+	"exit":     "./testdata/exit",
+	"panic":    "./testdata/panic",
+	"argsenv":  "./testdata/argsenv",
+	"streams":  "./testdata/streams",
+	"sleep":    "./testdata/sleep",
+	"stress":   "./testdata/stress",
+	"forever":  "./testdata/forever",
+	"nilderef": "./testdata/nilderef",
+}
+
+func TestMain(m *testing.M) {
+	if a := os.Getenv("UNIGO_ACCEL"); a != "" {
+		accel = a
+	}
+	var err error
+	if work, err = os.MkdirTemp("", "unigo-boot-test-"); err != nil {
+		panic(err)
+	}
+	code := setup()
+	if code == 0 {
+		code = m.Run()
+	}
+	os.RemoveAll(work)
+	os.Exit(code)
+}
+
+func setup() int {
+	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
+		fmt.Fprintln(os.Stderr, "boot tests need QEMU: apt-get install -y qemu-system-x86 (make test does this)")
+		return 1
+	}
+	unigoBin = filepath.Join(work, "unigo")
+	if out, err := exec.Command("go", "build", "-o", unigoBin, "../tools/unigo").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building unigo: %v\n%s", err, out)
+		return 1
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	failed := false
+	for name, dir := range programs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			img := filepath.Join(work, name+".img")
+			nat := filepath.Join(work, name+".linux")
+			out, err := exec.Command(unigoBin, "build", "-o", img, dir).CombinedOutput()
+			if err == nil {
+				var o2 []byte
+				cmd := exec.Command("go", "build", "-o", nat, dir)
+				cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+				o2, err = cmd.CombinedOutput()
+				out = append(out, o2...)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "building %s: %v\n%s", name, err, out)
+				failed = true
+			}
+			images[name], natives[name] = img, nat
+		}()
+	}
+	wg.Wait()
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// unigo runs the CLI with a hard timeout.
+func unigo(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, unigoBin, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("unigo %v: no answer within 3 minutes\nstderr: %s", args, e.String())
+	}
+	r := result{o.String(), e.String(), 0}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("unigo %v: %v", args, err)
+	}
+	return r
+}
+
+// boot runs an image with the default machine and the test accelerator.
+func boot(t *testing.T, name string, flags []string, args ...string) result {
+	t.Helper()
+	a := append([]string{"run", "-accel", accel, "-timeout", "120s"}, flags...)
+	a = append(a, images[name])
+	if len(args) > 0 {
+		a = append(append(a, "--"), args...)
+	}
+	return unigo(t, a...)
+}
+
+// native runs the same program as a Linux process.
+func native(t *testing.T, name string, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, natives[name], args...)
+	cmd.Env = env
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	r := result{o.String(), e.String(), 0}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	}
+	return r
+}
+
+func TestHelloMatchesLinux(t *testing.T) {
+	got := boot(t, "hello", nil)
+	want := native(t, "hello", nil)
+	if got != want {
+		t.Errorf("unigo run hello = %+v\nwant (as a Linux process) %+v", got, want)
+	}
+	if !strings.HasPrefix(got.stdout, "Hello from unigo!\n") {
+		t.Errorf("hello stdout = %q, want it to start with the greeting", got.stdout)
+	}
+}
+
+func TestBootProtocols(t *testing.T) {
+	for _, c := range []struct {
+		flags     []string
+		milestone string
+	}{
+		{[]string{"-machine", "microvm"}, "boot-pvh"},
+		{[]string{"-machine", "q35"}, "boot-pvh"},
+		{[]string{"-machine", "pc", "-boot", "multiboot"}, "boot-multiboot"},
+		{[]string{"-machine", "q35", "-boot", "multiboot"}, "boot-multiboot"},
+	} {
+		t.Run(strings.Join(c.flags, " "), func(t *testing.T) {
+			r := boot(t, "hello", append([]string{"-v"}, c.flags...))
+			if r.code != 0 || !strings.HasPrefix(r.stdout, "Hello from unigo!") {
+				t.Fatalf("boot = exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+			}
+			for _, m := range []string{c.milestone, "memory", "clock", "kernel-ready", "main", "exit 0"} {
+				if !strings.Contains(r.stderr, " "+m) {
+					t.Errorf("-v output lacks milestone %q:\n%s", m, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	for _, n := range []int{0, 7, 1, 100} {
+		r := boot(t, "exit", nil, strconv.Itoa(n))
+		if r.code != n || r.stdout != fmt.Sprintf("exiting with %d\n", n) {
+			t.Errorf("exit %d: status %d, stdout %q, stderr %q", n, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestPanicExitsTwo(t *testing.T) {
+	r := boot(t, "panic", nil)
+	if r.code != 2 {
+		t.Errorf("panic: status %d, want 2; stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{"panic: boom", "goroutine 1 [running]:", "main.deep(", "main.main()"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("panic stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	n := native(t, "panic", nil)
+	if first := strings.SplitN(r.stderr, "\n", 2)[0]; first != strings.SplitN(n.stderr, "\n", 2)[0] {
+		t.Errorf("first stderr line = %q, Linux prints %q", first, strings.SplitN(n.stderr, "\n", 2)[0])
+	}
+}
+
+func TestArgsAndEnv(t *testing.T) {
+	args := []string{"plain", "with space", `quote"s`, "per%cent", "ünïcödé", "a,b", ""}
+	r := boot(t, "argsenv", []string{"-e", "FOO=bar baz=qux", "-e", "EMPTY="}, args...)
+	want := native(t, "argsenv", []string{"FOO=bar baz=qux", "EMPTY="}, args...)
+	if r != want {
+		t.Errorf("argsenv in unigo = %+v\nas a Linux process = %+v", r, want)
+	}
+}
+
+func TestStdoutStderrSeparate(t *testing.T) {
+	r := boot(t, "streams", nil)
+	if r.stdout != "out 0\nout 1\nout 2\n" || r.stderr != "err 0\nerr 1\nerr 2\n" || r.code != 0 {
+		t.Errorf("streams = stdout %q, stderr %q, status %d", r.stdout, r.stderr, r.code)
+	}
+}
+
+func TestSleepAccuracy(t *testing.T) {
+	r := boot(t, "sleep", nil)
+	m := regexp.MustCompile(`median_us=(\d+) min_us=(\d+)\nsleep50_us=(\d+)\nyear=(\d+)`).FindStringSubmatch(r.stdout)
+	if m == nil || r.code != 0 {
+		t.Fatalf("sleep output %q, stderr %q", r.stdout, r.stderr)
+	}
+	median, _ := strconv.Atoi(m[1])
+	min, _ := strconv.Atoi(m[2])
+	s50, _ := strconv.Atoi(m[3])
+	year, _ := strconv.Atoi(m[4])
+	// time.Sleep(1ms) must take 1-2 ms (no 10 ms tick); TCG adds
+	// emulation overhead, so allow it 3 ms.
+	limit := 2000
+	if r2 := boot(t, "hello", []string{"-v"}); strings.Contains(r2.stderr, "-accel tcg") {
+		limit = 3000
+	}
+	if min < 1000 || median > limit {
+		t.Errorf("time.Sleep(1ms): median %dus, min %dus; want within [1000, %d]us", median, min, limit)
+	}
+	if s50 < 50000 || s50 > 60000 {
+		t.Errorf("time.Sleep(50ms) took %dus", s50)
+	}
+	if year < 2024 {
+		t.Errorf("wall clock year %d: the RTC was not read", year)
+	}
+}
+
+func TestGoroutineGCStress(t *testing.T) {
+	r := boot(t, "stress", []string{"-m", "256"})
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "workers=500 gc=true") {
+		t.Errorf("stress = status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestTimeoutKillsGuest(t *testing.T) {
+	start := time.Now()
+	r := unigo(t, "run", "-accel", accel, "-timeout", "3s", images["forever"])
+	if r.code != 124 || r.stdout != "running forever\n" || !strings.Contains(r.stderr, "timeout") {
+		t.Errorf("forever with -timeout 3s = status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("-timeout 3s took %v", d)
+	}
+}
+
+func TestFatalFaultIsSymbolised(t *testing.T) {
+	r := boot(t, "nilderef", nil)
+	if r.code != 125 {
+		t.Errorf("nil dereference: status %d, want 125 (kernel fatal)", r.code)
+	}
+	for _, want := range []string{"about to crash"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q: %q", want, r.stdout)
+		}
+	}
+	for _, want := range []string{"fatal kernel error", "SEGV_MAPERR", "rip=", "faulting instruction: MOVQ",
+		"main.crash", "nilderef/main.go:", "main.main"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	text := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(text, []byte("hello\n"), 0o644)
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"text file", []string{"run", text}, 1, "not a unigo image"},
+		{"linux binary", []string{"run", natives["hello"]}, 1, "not a unigo image"},
+		{"missing file", []string{"run", filepath.Join(t.TempDir(), "nope.img")}, 1, "no such file"},
+		{"bad flag", []string{"run", "-bogus", images["hello"]}, 2, "usage: unigo run"},
+		{"bad machine", []string{"run", "-machine", "vax", images["hello"]}, 2, "unknown machine"},
+		{"no command", []string{"frobnicate"}, 2, "unknown command"},
+		{"broken program", []string{"build", "-o", filepath.Join(t.TempDir(), "b.img"), "./testdata/broken"}, 1, "undefined: undefinedFunction"},
+		{"not main", []string{"build", "../kernel/kfmt"}, 1, "not a main package"},
+	} {
+		r := unigo(t, c.args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s: status %d, stderr %q; want %d and %q", c.name, r.code, r.stderr, c.code, c.want)
+		}
+	}
+}
+
+// TestBuildTargets builds the same program given in every form a TARGET
+// can take, including from another module and from no module at all.
+func TestBuildTargets(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/streams/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "othermod")
+	os.MkdirAll(filepath.Join(other, "cmd", "app"), 0o755)
+	os.WriteFile(filepath.Join(other, "go.mod"), []byte("module example.com/othermod\n\ngo 1.26\n"), 0o644)
+	os.WriteFile(filepath.Join(other, "cmd", "app", "main.go"), src, 0o644)
+	loose := filepath.Join(dir, "loose")
+	os.MkdirAll(loose, 0o755)
+	os.WriteFile(filepath.Join(loose, "main.go"), src, 0o644)
+	abs, _ := filepath.Abs("testdata/streams")
+
+	for _, c := range []struct {
+		name, cwd string
+		target    []string
+	}{
+		{"import path", ".", []string{"unigo/qemu/testdata/streams"}},
+		{"directory in this module", ".", []string{abs}},
+		{"file list", ".", []string{filepath.Join(abs, "main.go")}},
+		{"package in another module", other, []string{"./cmd/app"}},
+		{"directory outside modules", dir, []string{loose}},
+		{"file outside modules", dir, []string{filepath.Join(loose, "main.go")}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img := filepath.Join(t.TempDir(), "x.img")
+			cmd := exec.Command(unigoBin, append([]string{"build", "-o", img}, c.target...)...)
+			cmd.Dir = c.cwd
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("unigo build %v: %v\n%s", c.target, err, out)
+			}
+			r := unigo(t, "run", "-accel", accel, "-timeout", "120s", img)
+			if r.stdout != "out 0\nout 1\nout 2\n" || r.code != 0 {
+				t.Errorf("built from %s: stdout %q, status %d, stderr %q", c.name, r.stdout, r.code, r.stderr)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(filepath.Join(loose, "main.go")); !bytes.Equal(b, src) {
+		t.Errorf("unigo build changed the program's source")
+	}
+	if _, err := os.Stat(filepath.Join(loose, "go.mod")); err == nil {
+		t.Errorf("unigo build left a go.mod in the program's directory")
+	}
+}
+
+// TestImageIsStillALinuxExecutable: the boot stub lives in unused bytes of
+// the ELF, so the image runs as an ordinary Linux process too.
+func TestImageIsStillALinuxExecutable(t *testing.T) {
+	out, err := exec.Command(images["streams"]).Output()
+	if err != nil || string(out) != "out 0\nout 1\nout 2\n" {
+		t.Errorf("running the image on Linux: %q, %v", out, err)
+	}
+}

@@ -1,0 +1,6 @@
+// broken does not compile.
+package main
+
+func main() {
+	undefinedFunction()
+}
