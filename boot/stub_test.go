@@ -122,18 +122,15 @@ func TestStubOperands(t *testing.T) {
 		if v, ok := immOf(insts, x86asm.ECX); !ok || v != c.ImageEnd {
 			t.Errorf("Stub(%+v) ECX = %#x (found %v), want ImageEnd %#x", c, v, ok, c.ImageEnd)
 		}
+		// EAX and EBX are kept in EBP and ESI, and EBP goes to EDI at the end.
 		n := len(insts)
-		for i, want := range []struct{ dst, src x86asm.Reg }{{x86asm.EDI, x86asm.EBP}} {
-			in := insts[n-4+i].inst
+		for _, want := range []struct {
+			i        int
+			dst, src x86asm.Reg
+		}{{0, x86asm.EBP, x86asm.EAX}, {1, x86asm.ESI, x86asm.EBX}, {n - 4, x86asm.EDI, x86asm.EBP}} {
+			in := insts[want.i].inst
 			if in.Op != x86asm.MOV || in.Args[0] != want.dst || in.Args[1] != want.src {
-				t.Errorf("Stub(%+v) instruction %d = %v, want MOV %v, %v", c, n-4+i, in, want.dst, want.src)
-			}
-		}
-		// Entry: MOV EBP, EAX; MOV ESI, EBX.
-		for i, want := range []struct{ dst, src x86asm.Reg }{{x86asm.EBP, x86asm.EAX}, {x86asm.ESI, x86asm.EBX}} {
-			in := insts[i].inst
-			if in.Op != x86asm.MOV || in.Args[0] != want.dst || in.Args[1] != want.src {
-				t.Errorf("Stub(%+v) instruction %d = %v, want MOV %v, %v", c, i, in, want.dst, want.src)
+				t.Errorf("Stub(%+v) instruction %d = %v, want MOV %v, %v", c, want.i, in, want.dst, want.src)
 			}
 		}
 		// LGDT reads the pseudo-descriptor at Base+24.
@@ -158,18 +155,14 @@ func TestStubOperands(t *testing.T) {
 			{c.PageTables + 0x1000, c.PageTables + 0x2000 | 3},
 		} {
 			in := insts[7+i].inst
-			m, ok := in.inst0Mem()
-			if !ok || uint32(m.Disp) != want.addr || in.Args[1] != x86asm.Imm(want.val) {
+			m, ok := in.Args[0].(x86asm.Mem)
+			imm, isImm := in.Args[1].(x86asm.Imm)
+			if in.Op != x86asm.MOV || !ok || !isImm || uint32(m.Disp) != want.addr || uint32(imm) != want.val {
 				t.Errorf("Stub(%+v) instruction %d = %v, want MOV [%#x], %#x", c, 7+i, in, want.addr, want.val)
 			}
 		}
 	}
 }
-
-// inst0Mem is a helper on x86asm.Inst through a local type: the memory operand Args[0].
-type inst0 = x86asm.Inst
-
-func init() { _ = inst0{} }
 
 func TestStubLoopTarget(t *testing.T) {
 	for _, c := range stubConfigs {

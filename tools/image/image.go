@@ -196,3 +196,44 @@ func WithoutMultiboot(img []byte) []byte {
 	}
 	return out
 }
+
+// Floor returns the smallest PVH-bootable ELF: its first instruction
+// writes 0 to isa-debug-exit, so QEMU exits at once. Booting it measures
+// the machine's floor: what QEMU and firmware cost before any kernel runs.
+func Floor() []byte {
+	const (
+		base    = 0x100000
+		noteOff = 0xB0
+		codeOff = 0xD0
+	)
+	le := binary.LittleEndian
+	b := make([]byte, 0x100)
+	copy(b, "\x7fELF\x02\x01\x01")
+	le.PutUint16(b[16:], uint16(elf.ET_EXEC))
+	le.PutUint16(b[18:], uint16(elf.EM_X86_64))
+	le.PutUint32(b[20:], 1)
+	le.PutUint64(b[24:], base+codeOff)
+	le.PutUint64(b[32:], ehdrSize)
+	le.PutUint16(b[52:], ehdrSize)
+	le.PutUint16(b[54:], phdrSize)
+	le.PutUint16(b[56:], 2)
+	le.PutUint16(b[58:], shdrSize)
+	ph := func(i int, typ elf.ProgType, flags elf.ProgFlag, off, size uint64) {
+		p := b[ehdrSize+i*phdrSize:]
+		le.PutUint32(p[0:], uint32(typ))
+		le.PutUint32(p[4:], uint32(flags))
+		le.PutUint64(p[8:], off)
+		le.PutUint64(p[16:], base+off)
+		le.PutUint64(p[24:], base+off)
+		le.PutUint64(p[32:], size)
+		le.PutUint64(p[40:], size)
+		le.PutUint64(p[48:], 4)
+	}
+	ph(0, elf.PT_LOAD, elf.PF_R|elf.PF_X, 0, uint64(len(b)))
+	note := boot.PVHNote(base + codeOff)
+	ph(1, elf.PT_NOTE, elf.PF_R, noteOff, uint64(len(note)))
+	copy(b[noteOff:], note)
+	// mov al, 0; out 0xf4, al; cli; hlt; jmp $-2
+	copy(b[codeOff:], []byte{0xB0, 0x00, 0xE6, 0xF4, 0xFA, 0xF4, 0xEB, 0xFD})
+	return b
+}
