@@ -32,18 +32,20 @@ func (m *fakeMem) putStr(addr uint64, s string) {
 }
 
 const (
-	memBase  = 0x10000
-	infoAt   = memBase + 0x100
-	cmdAt    = memBase + 0x2000
-	mapAt    = memBase + 0x800
-	fakeSize = 0x4000 + MaxCmdline + 64*24
+	memBase = 0x10000
+	infoAt  = memBase // start_info or multiboot_info
+	mapAt   = memBase + 64
 )
 
-func newMem() *fakeMem { return &fakeMem{base: memBase, b: make([]byte, fakeSize)} }
+// newMem returns size bytes of zeroed memory at memBase.
+func newMem(size int) *fakeMem { return &fakeMem{base: memBase, b: make([]byte, size)} }
 
-// pvh writes an hvm_start_info at infoAt with a memory map at mapAt.
+// pvh writes an hvm_start_info at infoAt, the memory map at mapAt and
+// the command line right after it. The memory ends there (small inputs
+// keep fuzzing and minimisation fast).
 func pvh(cmdline string, rsdp uint64, regions []Region) *fakeMem {
-	m := newMem()
+	cmdAt := uint64(mapAt + 24*len(regions))
+	m := newMem(int(cmdAt-memBase) + len(cmdline) + 1)
 	m.put32(infoAt, PVHStartInfoMagic)
 	m.put32(infoAt+4, 1)
 	if cmdline != "" {
@@ -62,14 +64,16 @@ func pvh(cmdline string, rsdp uint64, regions []Region) *fakeMem {
 	return m
 }
 
-// multiboot writes a multiboot_info at infoAt; entries are entSize+4 bytes apart.
+// multiboot writes a multiboot_info at infoAt, the memory map at mapAt
+// (entries entSize+4 bytes apart) and the command line after it.
 func multiboot(cmdline string, regions []Region, entSize uint32) *fakeMem {
-	m := newMem()
+	cmdAt := uint64(mapAt) + uint64(len(regions))*uint64(entSize+4)
+	m := newMem(int(cmdAt-memBase) + len(cmdline) + 1)
 	flags := uint32(1 << 6)
 	if cmdline != "" {
 		flags |= 1 << 2
 		m.putStr(cmdAt, cmdline)
-		m.put32(infoAt+16, cmdAt)
+		m.put32(infoAt+16, uint32(cmdAt))
 	}
 	m.put32(infoAt, flags)
 	m.put32(infoAt+44, uint32(len(regions))*(entSize+4))
@@ -144,7 +148,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseMultibootMemFields(t *testing.T) {
-	m := newMem()
+	m := newMem(64)
 	m.put32(infoAt, 1) // mem_lower/mem_upper only
 	m.put32(infoAt+4, 639)
 	m.put32(infoAt+8, 130048)
@@ -173,14 +177,14 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"null info", pvh("", 0, testMap), MultibootLoaderMagic, 0, ErrNoInfo},
 		{"unknown magic", multiboot("", testMap, 20), 0x12345678, infoAt, ErrBadMagic},
-		{"no magic at all", newMem(), 0, infoAt, ErrBadMagic},
-		{"info outside memory", newMem(), MultibootLoaderMagic, 0x10, ErrUnreadable},
+		{"no magic at all", newMem(64), 0, infoAt, ErrBadMagic},
+		{"info outside memory", newMem(64), MultibootLoaderMagic, 0x10, ErrUnreadable},
 		{"pvh only reserved", pvh("", 0, reserved), 0, infoAt, ErrNoMemory},
 		{"pvh empty map", pvh("", 0, nil), 0, infoAt, ErrNoMemory},
 		{"pvh version 0", noVersion, 0, infoAt, ErrNoMemory},
 		{"pvh map runs out of memory", shortMap, 0, infoAt, ErrUnreadable},
 		{"multiboot only reserved", multiboot("", reserved, 20), MultibootLoaderMagic, infoAt, ErrNoMemory},
-		{"multiboot no map", newMem(), MultibootLoaderMagic, infoAt, ErrNoMemory},
+		{"multiboot no map", newMem(64), MultibootLoaderMagic, infoAt, ErrNoMemory},
 	}
 	for _, tt := range tests {
 		var bi BootInfo
@@ -203,8 +207,8 @@ func TestParseCmdlineLimit(t *testing.T) {
 	}
 	// A command line running off the end of memory stops there.
 	m := pvh("", 0, testMap)
-	m.put64(infoAt+24, memBase+fakeSize-3)
-	copy(m.b[fakeSize-3:], "xyz")
+	m.b = append(m.b, "xyz"...)
+	m.put64(infoAt+24, memBase+uint64(len(m.b))-3)
 	var bi BootInfo
 	if err := Parse(m, 0, infoAt, &bi); err != nil || bi.CmdlineString() != "xyz" {
 		t.Errorf("Parse with a cmdline at the end of memory = %v, cmdline %q; want nil, \"xyz\"", err, bi.CmdlineString())

@@ -58,30 +58,99 @@ func initMemory(imageEnd uintptr) {
 	}
 	mm.SetInvalidate(cpu.Invlpg)
 
+	if cpu.HasNX() {
+		cpu.Wrmsr(cpu.MSR_EFER, cpu.Rdmsr(cpu.MSR_EFER)|cpu.EFER_NXE)
+		mm.NoExec = mm.PTENoExec
+	}
 	s := &sys.Space
 	pt, ok := mm.NewPageTable(f)
 	if !ok {
 		fatalf("out of memory building page tables")
 	}
 	s.PT = pt
-	// The first 2 MiB in 4 KiB pages, without page 0: nil dereferences fault.
-	for pa := uintptr(mm.PageSize); pa < mm.LargePageSize; pa += mm.PageSize {
-		mapOrDie(s.PT.Map(pa, pa, mm.PTEWritable))
-	}
+	// RAM is identity-mapped read-write and never executable, in 2 MiB
+	// pages, except where finer control is needed: the first 2 MiB (page 0
+	// stays unmapped, so nil dereferences fault) and the image, whose pages
+	// get their ELF segment's permissions (W^X: text read+execute, rodata
+	// read-only, data no-execute) and whose kernel-stack guards stay unmapped.
+	imgLo := uintptr(imageBase) &^ (mm.LargePageSize - 1)
+	imgHi := (imageEnd + mm.LargePageSize - 1) &^ (mm.LargePageSize - 1)
 	top := (ramEnd + mm.LargePageSize - 1) &^ (mm.LargePageSize - 1)
-	for pa := uintptr(mm.LargePageSize); pa < top; pa += mm.LargePageSize {
-		mapOrDie(s.PT.MapLarge(pa, pa, mm.PTEWritable|mm.PTEGlobal))
+	data := mm.PTEWritable | mm.PTEGlobal | mm.NoExec
+	for pa := uintptr(0); pa < top; pa += mm.LargePageSize {
+		if pa != 0 && (pa < imgLo || pa >= imgHi) {
+			mapOrDie(s.PT.MapLarge(pa, pa, data))
+			continue
+		}
+		for p := pa; p < pa+mm.LargePageSize; p += mm.PageSize {
+			if p != 0 {
+				mapOrDie(s.PT.Map(p, p, imagePerm(p, imageEnd, data)))
+			}
+		}
 	}
-	mapOrDie(s.PT.Map(lapic.DefaultBase, lapic.DefaultBase, mm.PTEWritable|mm.PTENoCache|mm.PTEWriteThr))
+	for _, g := range trap.Guards() {
+		_, at := s.PT.Entry(g)
+		s.PT.SetEntry(at, 0)
+	}
+	mapOrDie(s.PT.Map(lapic.DefaultBase, lapic.DefaultBase, mm.PTEWritable|mm.PTENoCache|mm.PTEWriteThr|mm.NoExec))
 	cpu.WriteCR3(s.PT.Root)
+	cpu.WriteCR0(cpu.ReadCR0() | cpu.CR0_WP) // the kernel too must not write read-only pages
 
 	s.KernelEnd = (top + gib - 1) &^ (gib - 1)
 	if s.KernelEnd < mmioTop {
 		s.KernelEnd = mmioTop
 	}
 	s.MmapLo, s.MmapHi = mmapLo, mmapHi
+	// The program may commit (map writable) what the allocator can still
+	// give, less a reserve for page tables: then running out of memory is
+	// an mmap error the runtime reports itself ("fatal error: out of memory").
+	avail := f.Available()
+	s.CommitLimit = (avail - avail/32 - pageTableReserve) * mm.PageSize
 	milestone("memory")
 }
+
+// ELF program header fields (System V gABI, ELF64).
+const (
+	elfPhoff   = 32
+	elfPhnum   = 56
+	phdrSize   = 56
+	ptLoad     = 1
+	pfX        = 1
+	pfW        = 2
+	maxSegment = 16
+)
+
+// imagePerm gives the page at pa the permissions of the ELF segment that
+// holds it, read from the image's own program headers (loaded at imageBase).
+func imagePerm(pa, imageEnd uintptr, other uint64) uint64 {
+	if pa < imageBase || pa >= imageEnd {
+		return other
+	}
+	phoff := uintptr(peek(imageBase + elfPhoff))
+	phnum := int(peek(imageBase+elfPhnum) & 0xFFFF)
+	for i := 0; i < phnum && i < maxSegment; i++ {
+		ph := imageBase + phoff + uintptr(i)*phdrSize
+		if peek(ph)&0xFFFFFFFF != ptLoad {
+			continue
+		}
+		flags := peek(ph) >> 32
+		va, memsz := peek(ph+16), peek(ph+40)
+		if pa < va&^(mm.PageSize-1) || pa >= va+memsz {
+			continue
+		}
+		switch {
+		case flags&pfX != 0:
+			return mm.PTEGlobal // read + execute
+		case flags&pfW != 0:
+			return mm.PTEWritable | mm.PTEGlobal | mm.NoExec
+		}
+		return mm.PTEGlobal | mm.NoExec // read-only
+	}
+	return other
+}
+
+// pageTableReserve frames stay out of the commit limit for page tables.
+const pageTableReserve = 64
 
 func mapOrDie(ok bool) {
 	if !ok {
@@ -103,8 +172,8 @@ const (
 // leaves there (System V AMD64 ABI, 3.4.1): argc, argv, NULL, envp, NULL,
 // auxv, then the strings. It returns the thread's initial frame.
 func firstThread(entry uintptr) *trap.Frame {
-	const stackSize = 8 << 20
-	base, e := sys.Space.Mmap(0, stackSize, mm.ProtRead|mm.ProtWrite, false)
+	const stackSize = sys.StackSize
+	base, e := sys.Space.Mmap(0, stackSize, mm.ProtRead|mm.ProtWrite, false, false)
 	if e != mm.OK {
 		fatalf("cannot map the main thread's stack")
 	}

@@ -29,13 +29,35 @@ func handleTrap(f *trap.Frame) {
 		pageFault(f)
 	case v >= trap.NumExceptions && v < trap.NumVectors:
 		sys.Stats.Interrupts++ // a stray legacy interrupt: nothing to do
-	default:
+	case trap.This().Depth > 1:
 		fatal(f, trap.ExceptionName(v), 0)
+	default:
+		exception(f)
 	}
 	next, _ := sys.Sched.Finish(f, clock.Nanotime())
+	sys.DeliverPending(f)
 	c := trap.This()
 	c.ThreadFS, c.ThreadFX = f.FS, f.FX
 	setTimer(next)
+}
+
+// exception turns a CPU exception in the program into the signal Linux
+// would send (arch/x86/kernel/traps.c), for the runtime's handlers.
+func exception(f *trap.Frame) {
+	switch f.Vector {
+	case trap.VectorDivide:
+		sys.Fault(f, sys.SIGFPE, sys.FPE_INTDIV, f.RIP)
+	case trap.VectorInvalidOp:
+		sys.Fault(f, sys.SIGILL, sys.ILL_ILLOPN, f.RIP)
+	case trap.VectorBreakpoint, trap.VectorDebug:
+		sys.Fault(f, sys.SIGTRAP, sys.TRAP_BRKPT, f.RIP)
+	case trap.VectorFPU, trap.VectorSIMD:
+		sys.Fault(f, sys.SIGFPE, 0, f.RIP)
+	case trap.VectorGP, 12 /* #SS */, 11 /* #NP */, 17 /* #AC */ :
+		sys.Fault(f, sys.SIGSEGV, sys.SI_KERNEL, 0)
+	default:
+		fatal(f, trap.ExceptionName(f.Vector), 0)
+	}
 }
 
 func setTimer(next int64) {
@@ -66,18 +88,20 @@ func pageFault(f *trap.Frame) {
 	switch sys.Space.Fault(addr, f.Err&pfWrite != 0, f.Err&pfFetch != 0) {
 	case mm.FaultMapped:
 		return
-	case mm.FaultNoMemory:
-		fatal(f, "out of memory", addr)
+	case mm.FaultNoMemory: // only past the commit limit: the charge was refused at mmap
+		sys.Killed(f, sys.SIGKILL, 0, addr)
 	case mm.FaultAccess:
-		fatal(f, "page fault: access violation (SIGSEGV, SEGV_ACCERR)", addr)
+		sys.Fault(f, sys.SIGSEGV, sys.SEGV_ACCERR, addr)
 	default:
-		fatal(f, "page fault: unmapped address (SIGSEGV, SEGV_MAPERR)", addr)
+		if f.Err&pfPresent != 0 { // a present page refused the access: read-only image pages
+			sys.Fault(f, sys.SIGSEGV, sys.SEGV_ACCERR, addr)
+			return
+		}
+		sys.Fault(f, sys.SIGSEGV, sys.SEGV_MAPERR, addr)
 	}
 }
 
-// fatal stops the guest: a register dump on stderr for people, and a
-// record on the control channel that unigo run symbolises (function,
-// file:line) and disassembles with x86asm.
+// fatal stops the guest after an error in the kernel itself.
 func fatal(f *trap.Frame, what string, addr uintptr) {
 	var b kfmt.Buf
 	where := "program"
@@ -87,6 +111,15 @@ func fatal(f *trap.Frame, what string, addr uintptr) {
 	b.Str("unigo: fatal kernel error: ").Str(what).Str(" in ").Str(where).Str(" (vector ").Udec(uint64(f.Vector)).
 		Str(", error ").Hex(uint64(f.Err)).Str(", address ").Hex(uint64(addr)).Str(")\n")
 	sys.Console(2, b.Bytes())
+	report(f, addr)
+	sys.Exit(ExitKernelFatal)
+}
+
+// report writes a register dump on stderr for people, and a record on the
+// control channel that unigo run symbolises (function, file:line) and
+// disassembles with x86asm.
+func report(f *trap.Frame, addr uintptr) {
+	var b kfmt.Buf
 	regs := [...]struct {
 		n string
 		v uintptr
@@ -131,5 +164,4 @@ func fatal(f *trap.Frame, what string, addr uintptr) {
 	}
 	b.Byte('\n')
 	sys.Control(b.Bytes())
-	sys.Exit(ExitKernelFatal)
 }

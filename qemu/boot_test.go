@@ -40,6 +40,8 @@ var programs = map[string]string{
 	"stress":   "./testdata/stress",
 	"forever":  "./testdata/forever",
 	"nilderef": "./testdata/nilderef",
+	"preempt":  "./testdata/preempt",
+	"faults":   "./testdata/faults",
 }
 
 func TestMain(m *testing.M) {
@@ -281,21 +283,65 @@ func TestTimeoutKillsGuest(t *testing.T) {
 	}
 }
 
-func TestFatalFaultIsSymbolised(t *testing.T) {
+// TestNilDereferenceIsAGoPanic: the page fault becomes SIGSEGV with
+// SEGV_MAPERR and si_addr 0, delivered to the runtime's handler, which
+// panics exactly as on Linux.
+func TestNilDereferenceIsAGoPanic(t *testing.T) {
 	r := boot(t, "nilderef", nil)
-	if r.code != 125 {
-		t.Errorf("nil dereference: status %d, want 125 (kernel fatal)", r.code)
+	n := native(t, "nilderef", nil)
+	if r.code != 2 || n.code != 2 || r.stdout != n.stdout {
+		t.Errorf("nil dereference: status %d (Linux %d), stdout %q (Linux %q)", r.code, n.code, r.stdout, n.stdout)
 	}
-	for _, want := range []string{"about to crash"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("stdout lacks %q: %q", want, r.stdout)
+	lines := func(s string) []string { return strings.SplitN(s, "\n", 6)[:5] }
+	// Same message, signal line (code=0x1 addr=0x0; pc differs: other binary), and trace shape.
+	re := regexp.MustCompile(`pc=0x[0-9a-f]+|\+0x[0-9a-f]+|\(0x[0-9a-f?]+\)`)
+	got, want := lines(re.ReplaceAllString(r.stderr, "X")), lines(re.ReplaceAllString(n.stderr, "X"))
+	for i := range want {
+		if got[i] != want[i] && !strings.Contains(want[i], "/") {
+			t.Errorf("stderr line %d = %q, Linux prints %q", i, got[i], want[i])
 		}
 	}
-	for _, want := range []string{"fatal kernel error", "SEGV_MAPERR", "rip=", "faulting instruction: MOVQ",
-		"main.crash", "nilderef/main.go:", "main.main"} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	for _, w := range []string{"invalid memory address or nil pointer dereference", "code=0x1 addr=0x0", "main.crash(", "nilderef/main.go:9"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 		}
+	}
+}
+
+// TestFaultsRecover: nil dereference, integer division by zero, a write
+// to read-only data and an index out of range each become a recoverable
+// Go panic with Linux's message.
+func TestFaultsRecover(t *testing.T) {
+	r := boot(t, "faults", nil)
+	n := native(t, "faults", nil)
+	if r != n {
+		t.Errorf("faults in unigo = %+v\nas a Linux process = %+v", r, n)
+	}
+	if !strings.HasSuffix(r.stdout, "all recovered\n") {
+		t.Errorf("faults stdout = %q", r.stdout)
+	}
+}
+
+// TestWriteToReadOnlyData: the image's rodata is mapped read-only, and a
+// write to it is SIGSEGV with SEGV_ACCERR, fatal to Go as on Linux.
+func TestWriteToReadOnlyData(t *testing.T) {
+	r := boot(t, "faults", nil, "rodata")
+	n := native(t, "faults", nil, "rodata")
+	re := regexp.MustCompile(`0x[0-9a-f]+`)
+	first := func(s string) string { return re.ReplaceAllString(strings.Join(strings.SplitN(s, "\n", 4)[:3], "\n"), "X") }
+	if r.code != 2 || first(r.stderr) != first(n.stderr) {
+		t.Errorf("rodata write: status %d, stderr starts\n%s\nLinux (status %d):\n%s", r.code, first(r.stderr), n.code, first(n.stderr))
+	}
+	if !strings.Contains(r.stderr, "code=0x2") {
+		t.Errorf("rodata write: want SEGV_ACCERR (code=0x2):\n%s", r.stderr)
+	}
+}
+
+// TestAsyncPreemption: a call-free loop does not starve main with GOMAXPROCS=1.
+func TestAsyncPreemption(t *testing.T) {
+	r := unigo(t, "run", "-accel", accel, "-timeout", "60s", images["preempt"])
+	if r.code != 0 || r.stdout != "main ran again: preempted\n" {
+		t.Errorf("preempt = status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
 

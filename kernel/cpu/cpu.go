@@ -125,3 +125,25 @@ func (Ports) In8(port uint16) uint8       { return In8(port) }
 func (Ports) Out8(port uint16, v uint8)   { Out8(port, v) }
 func (Ports) In32(port uint16) uint32     { return In32(port) }
 func (Ports) Out32(port uint16, v uint32) { Out32(port, v) }
+
+// ReadCR0 returns CR0. Defined in cpu_amd64.s.
+func ReadCR0() uintptr
+
+// WriteCR0 loads CR0. Defined in cpu_amd64.s.
+func WriteCR0(v uintptr)
+
+// CR0 and CPUID bits (SDM vol. 3, 2.5; vol. 2A, CPUID leaf 80000001H).
+const (
+	CR0_WP       = 1 << 16 // supervisor writes honour read-only pages
+	CPUID_EXT_NX = 1 << 20 // EDX of leaf 0x80000001: execute-disable
+)
+
+// HasNX reports whether page tables may use the execute-disable bit.
+func HasNX() bool {
+	max, _, _, _ := Cpuid(0x80000000, 0)
+	if max < 0x80000001 {
+		return false
+	}
+	_, _, _, d := Cpuid(0x80000001, 0)
+	return d&CPUID_EXT_NX != 0
+}

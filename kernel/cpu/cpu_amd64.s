@@ -151,3 +151,15 @@ loop:
 TEXT ·Pause(SB),NOSPLIT,$0-0
 	PAUSE
 	RET
+
+// func ReadCR0() uintptr
+TEXT ·ReadCR0(SB),NOSPLIT,$0-8
+	MOVQ	CR0, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func WriteCR0(v uintptr)
+TEXT ·WriteCR0(SB),NOSPLIT,$0-8
+	MOVQ	v+0(FP), AX
+	MOVQ	AX, CR0
+	RET

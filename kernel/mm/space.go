@@ -27,6 +27,35 @@ type Space struct {
 	MmapLo    uintptr // mmap(NULL) searches [MmapLo, MmapHi) top-down
 	MmapHi    uintptr
 	Faults    uint64 // demand-paging faults served
+	// Committed is the size of all writable mappings; Mmap and Mprotect
+	// refuse (ENOMEM) to take it past CommitLimit (0: no limit).
+	Committed, CommitLimit uint64
+}
+
+// writable returns how many bytes of [start, end) are mapped writable.
+func (s *Space) writable(start, end uintptr) uint64 {
+	var n uint64
+	i, _ := s.VMAs.Find(start)
+	for ; i < s.VMAs.Len(); i++ {
+		v := s.VMAs.At(i)
+		if v.Start >= end {
+			break
+		}
+		if v.Prot&ProtWrite != 0 {
+			n += uint64(min(v.End, end) - max(v.Start, start))
+		}
+	}
+	return n
+}
+
+// charge adjusts Committed by add-sub bytes, or reports false past the limit.
+func (s *Space) charge(add, sub uint64) bool {
+	c := s.Committed - sub + add
+	if add > sub && s.CommitLimit != 0 && c > s.CommitLimit {
+		return false
+	}
+	s.Committed = c
+	return true
 }
 
 // UserLimit is the end of the lower canonical half.
@@ -34,8 +63,9 @@ const UserLimit = 1 << 47
 
 func pageRound(v uintptr) uintptr { return (v + PageSize - 1) &^ (PageSize - 1) }
 
-// Mmap maps length bytes of zero-filled anonymous memory.
-func (s *Space) Mmap(addr, length uintptr, prot uint32, fixed bool) (uintptr, int) {
+// Mmap maps length bytes of zero-filled anonymous memory. A noreserve
+// mapping (MAP_NORESERVE) is not charged against the commit limit.
+func (s *Space) Mmap(addr, length uintptr, prot uint32, fixed, noreserve bool) (uintptr, int) {
 	if length == 0 || addr&(PageSize-1) != 0 && fixed {
 		return 0, EINVAL
 	}
@@ -48,7 +78,6 @@ func (s *Space) Mmap(addr, length uintptr, prot uint32, fixed bool) (uintptr, in
 		if !ok {
 			return 0, ENOMEM
 		}
-		s.release(addr, addr+length)
 	} else {
 		addr &^= PageSize - 1
 		if !ok || addr == 0 || s.VMAs.Overlaps(addr, addr+length) {
@@ -57,6 +86,16 @@ func (s *Space) Mmap(addr, length uintptr, prot uint32, fixed bool) (uintptr, in
 				return 0, ENOMEM
 			}
 		}
+	}
+	var add uint64
+	if prot&ProtWrite != 0 && !noreserve {
+		add = uint64(length)
+	}
+	if !s.charge(add, s.writable(addr, addr+length)) {
+		return 0, ENOMEM
+	}
+	if fixed {
+		s.release(addr, addr+length)
 	}
 	if !s.VMAs.Insert(addr, addr+length, prot) {
 		return 0, ENOMEM
@@ -71,6 +110,7 @@ func (s *Space) Munmap(addr, length uintptr) int {
 	}
 	end := addr + pageRound(length)
 	s.release(addr, end)
+	s.charge(0, s.writable(addr, end))
 	if !s.VMAs.Remove(addr, end) {
 		return ENOMEM
 	}
@@ -100,6 +140,13 @@ func (s *Space) Mprotect(addr, length uintptr, prot uint32) int {
 		}
 		a = s.VMAs.At(i).End
 	}
+	var add uint64
+	if prot&ProtWrite != 0 {
+		add = uint64(end - addr)
+	}
+	if !s.charge(add, s.writable(addr, end)) {
+		return ENOMEM
+	}
 	if !s.VMAs.Insert(addr, end, prot) {
 		return ENOMEM
 	}
@@ -111,14 +158,22 @@ func (s *Space) Mprotect(addr, length uintptr, prot uint32) int {
 }
 
 func pteFor(pa uint64, prot uint32) uint64 {
+	nx := NoExec
+	if prot&ProtExec != 0 {
+		nx = 0
+	}
 	switch {
 	case prot == 0:
 		return pa | PTEKept
 	case prot&ProtWrite != 0:
-		return pa | PTEPresent | PTEWritable
+		return pa | PTEPresent | PTEWritable | nx
 	}
-	return pa | PTEPresent
+	return pa | PTEPresent | nx
 }
+
+// NoExec is PTENoExec when the CPU supports execute-disable (EFER.NXE is
+// on), else 0: the bit is reserved without NX support.
+var NoExec uint64
 
 // release frees every frame mapped in [start, end).
 func (s *Space) release(start, end uintptr) {

@@ -54,6 +54,7 @@ type Thread struct {
 	Max      int        // epoll maxevents
 	Deadline int64      // monotonic ns; 0: none
 	SigMask  uint64
+	Pending  uint64     // signals sent but not yet delivered (bit sig-1)
 	AltStack [3]uintptr // ss_sp, ss_flags, ss_size
 	next     int        // run-queue link (index+1; 0 ends)
 }

@@ -61,3 +61,6 @@ func initFX(at uintptr) {
 	*(*uint16)(mm.At(at)) = 0x037F
 	*(*uint32)(mm.At(at + 24)) = 0x1F80
 }
+
+// mxcsr points at the MXCSR field of an FXSAVE area (SDM vol. 1, table 10-2).
+func mxcsr(fx uintptr) *uint32 { return (*uint32)(mm.At(fx + 24)) }

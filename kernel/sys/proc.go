@@ -312,18 +312,6 @@ func sigaltstack(ss, oss uintptr) uintptr {
 	return 0
 }
 
-// tgkill: signal delivery is issue #3's work; until then a signal sent to
-// a thread (the runtime's SIGURG preemption request) is accepted and
-// dropped, and the runtime falls back to cooperative preemption.
-func tgkill(tid, sig int) uintptr {
-	for i := range Sched.T {
-		if t := &Sched.T[i]; t.State != sched.Free && t.TID == tid && i != 0 {
-			return 0
-		}
-	}
-	return errno(3) // ESRCH
-}
-
 // uname: struct utsname is six 65-byte strings.
 func uname(buf uintptr) uintptr {
 	b, ok := userBytes(buf, 6*65, true)
@@ -379,8 +367,12 @@ func prlimit(res int, newp, oldp uintptr) uintptr {
 	return 0
 }
 
-// stackSize is the main thread's stack mapping.
-const stackSize = 8 << 20
+// stackSize is the main thread's stack mapping (the runtime runs m0's g0
+// on it and needs 64 KiB; goroutine stacks live in the Go heap).
+const stackSize = 1 << 20
+
+// StackSize is stackSize for package kernel.
+const StackSize = stackSize
 
 func getrandom(buf, n uintptr) uintptr {
 	b, ok := userBytes(buf, n, true)
@@ -434,6 +426,7 @@ const (
 	mapShared    = 0x01
 	mapFixed     = 0x10
 	mapAnonymous = 0x20
+	mapNoreserve = 0x4000
 	madvDontneed = 4
 	madvFree     = 8
 )
@@ -442,7 +435,7 @@ func mmap(addr, length, prot, flags, fd uintptr) uintptr {
 	if flags&mapAnonymous == 0 {
 		return errno(19) // ENODEV: no files to map yet
 	}
-	a, e := Space.Mmap(addr, length, uint32(prot), flags&mapFixed != 0)
+	a, e := Space.Mmap(addr, length, uint32(prot), flags&mapFixed != 0, flags&mapNoreserve != 0)
 	if e != mm.OK {
 		return errno(e)
 	}

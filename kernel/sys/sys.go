@@ -69,6 +69,8 @@ const (
 	sysEpollWait        = 232
 	sysEpollCtl         = 233
 	sysTgkill           = 234
+	sysKill             = 62
+	sysTkill            = 200
 	sysOpenat           = 257
 	sysNewfstatat       = 262
 	sysReadlinkat       = 267
@@ -277,7 +279,14 @@ func Dispatch(f *trap.Frame) {
 	case sysSigaltstack:
 		r = sigaltstack(a0, a1)
 	case sysTgkill:
-		r = tgkill(int(a1), int(a2))
+		r = kill(int(a1), int(a2))
+	case sysTkill:
+		r = kill(int(a0), int(a1))
+	case sysKill:
+		r = kill(0, int(a1))
+	case sysRtSigreturn:
+		rtSigreturn(f)
+		return // every register comes from the signal frame
 	case sysUname:
 		r = uname(a0)
 	case sysPrlimit64:

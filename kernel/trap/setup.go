@@ -28,7 +28,7 @@ const (
 	dfStackSize     = 8 << 10
 	idleStackSize   = 4 << 10
 	fxAreaSize      = 512
-	stackAlign      = 64
+	guardSize       = 4096
 )
 
 // IST slots (1-based, as in the TSS).
@@ -41,7 +41,10 @@ const (
 var (
 	cpu0 CPU
 
-	stacks    [kernelStackSize + faultStackSize + dfStackSize + idleStackSize + stackAlign]byte
+	// stacks holds, from low to high: guard, fault stack, guard, double-fault
+	// stack, guard, idle stack, guard, kernel stack. The guards are unmapped
+	// at boot (Guards), so an overflow faults instead of corrupting.
+	stacks    [4*guardSize + kernelStackSize + faultStackSize + dfStackSize + idleStackSize + guardSize]byte
 	nestedFX  [fxAreaSize + 16]byte
 	gdt       [5]uint64
 	tss       [tssSize + 8]byte
@@ -69,11 +72,20 @@ func Resume(f *Frame)
 // dispatch is called by entry_amd64.s with the saved frame.
 func dispatch(f *Frame) { Handler(f) }
 
-// KernelStack reports the bounds of the kernel's stacks (for crash reports
-// and to reserve their frames).
+// KernelStack reports the bounds of the kernel's stacks, guards included.
 func KernelStack() (lo, hi uintptr) {
-	lo = alignUp(uintptr(unsafe.Pointer(&stacks[0])), stackAlign)
-	return lo, lo + kernelStackSize + faultStackSize + dfStackSize + idleStackSize
+	lo = alignUp(uintptr(unsafe.Pointer(&stacks[0])), guardSize)
+	return lo, lo + 4*guardSize + kernelStackSize + faultStackSize + dfStackSize + idleStackSize
+}
+
+// Guards returns the guard page below each kernel stack.
+func Guards() [4]uintptr {
+	lo, _ := KernelStack()
+	g0 := lo
+	g1 := g0 + guardSize + faultStackSize
+	g2 := g1 + guardSize + dfStackSize
+	g3 := g2 + guardSize + idleStackSize
+	return [4]uintptr{g0, g1, g2, g3}
 }
 
 func alignUp(v, a uintptr) uintptr { return (v + a - 1) &^ (a - 1) }
@@ -82,11 +94,11 @@ func alignUp(v, a uintptr) uintptr { return (v + a - 1) &^ (a - 1) }
 // the boot CPU, and makes the kernel g cover the kernel's stacks.
 func Setup() {
 	lo, hi := KernelStack()
-	faultTop := lo + faultStackSize
-	dfTop := faultTop + dfStackSize
-	idleTop := dfTop + idleStackSize
-	kernelTop := hi // kernel stack is the top part: kernel code is deepest there
-	_ = idleTop
+	g := Guards()
+	faultTop := g[1]
+	dfTop := g[2]
+	idleTop := g[3]
+	kernelTop := hi
 	idleSP = idleTop - 8
 
 	kernelG[0], kernelG[1] = lo, hi           // g.stack

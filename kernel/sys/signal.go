@@ -1,0 +1,263 @@
+package sys
+
+import (
+	"unigo/kernel/kfmt"
+	"unigo/kernel/mm"
+	"unigo/kernel/sched"
+	"unigo/kernel/trap"
+)
+
+// Signal numbers and codes (include/uapi/asm-generic/signal.h, siginfo.h).
+const (
+	SIGILL  = 4
+	SIGTRAP = 5
+	SIGABRT = 6
+	SIGBUS  = 7
+	SIGFPE  = 8
+	SIGKILL = 9
+	SIGSEGV = 11
+	SIGPIPE = 13
+	SIGURG  = 23
+
+	SEGV_MAPERR = 1
+	SEGV_ACCERR = 2
+	FPE_INTDIV  = 1
+	ILL_ILLOPN  = 2
+	TRAP_BRKPT  = 1
+	SI_KERNEL   = 0x80
+	siTkill     = -6
+
+	sigDFL = 0
+	sigIGN = 1
+
+	saNodefer   = 0x40000000
+	saOnstack   = 0x08000000
+	saResetHand = 0x80000000
+)
+
+// Signal frame layout (arch/x86/include/uapi/asm/sigcontext.h, ucontext.h,
+// arch/x86/kernel/signal_64.c): the handler's RSP points at pretcode, the
+// restorer address it returns to; then the ucontext, then the siginfo.
+// The FXSAVE image goes below the frame, 64-byte aligned.
+const (
+	ucFlags    = 0
+	ucStack    = 16 // ss_sp, ss_flags, ss_size
+	ucMcontext = 40 // struct sigcontext: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags, csgsfs, err, trapno, oldmask, cr2, fpstate
+	ucSigmask  = 296
+	ucSize     = 304
+	siginfoLen = 128
+	frameLen   = 8 + ucSize + siginfoLen
+	redZone    = 128 // the System V ABI's red zone below RSP
+	mcRIP      = 16 * 8
+	mcEFL      = 17 * 8
+	mcCSGSFS   = 18 * 8
+	mcErr      = 19 * 8
+	mcTrapno   = 20 * 8
+	mcOldmask  = 21 * 8
+	mcCR2      = 22 * 8
+	mcFpstate  = 23 * 8
+)
+
+// mcRegs lists the sigcontext's first 16 slots in order.
+func mcRegs(f *trap.Frame) [16]*uintptr {
+	return [16]*uintptr{&f.R8, &f.R9, &f.R10, &f.R11, &f.R12, &f.R13, &f.R14, &f.R15,
+		&f.DI, &f.SI, &f.BP, &f.BX, &f.DX, &f.AX, &f.CX, &f.RSP}
+}
+
+func bit(sig int) uint64 { return 1 << uint(sig-1) }
+
+// Kill sends sig to the thread with tid (tgkill, tkill); 0 means any thread.
+func kill(tid, sig int) uintptr {
+	if sig < 0 || sig >= len(sigs) {
+		return errno(EINVAL)
+	}
+	for i := 1; i < sched.MaxThreads; i++ {
+		t := &Sched.T[i]
+		if t.State == sched.Free || tid != 0 && t.TID != tid {
+			continue
+		}
+		if sig == 0 {
+			return 0
+		}
+		t.Pending |= bit(sig)
+		if t.State == sched.Blocked && t.SigMask&bit(sig) == 0 && sigs[sig].handler > sigIGN {
+			Sched.Wake(i, errno(EINTR)) // interrupt the wait, as Linux does
+		}
+		return 0
+	}
+	return errno(3) // ESRCH
+}
+
+// DeliverPending runs, on the way out of the kernel, the handler of the
+// lowest pending unblocked signal of the thread about to run.
+func DeliverPending(f *trap.Frame) {
+	if Sched.Idle() {
+		return
+	}
+	t := Sched.Current()
+	ready := t.Pending &^ t.SigMask
+	if ready == 0 {
+		return
+	}
+	for sig := 1; sig < len(sigs); sig++ {
+		if ready&bit(sig) == 0 {
+			continue
+		}
+		t.Pending &^= bit(sig)
+		switch h := sigs[sig].handler; {
+		case h == sigIGN, h == sigDFL && ignoredByDefault(sig):
+			continue
+		case h == sigDFL:
+			Killed(f, sig, 0, 0)
+		}
+		if !deliver(f, t, sig, siTkill, 1, 0) {
+			Killed(f, SIGSEGV, 0, 0)
+		}
+		return
+	}
+}
+
+func ignoredByDefault(sig int) bool {
+	return sig == SIGURG || sig == 17 /* SIGCHLD */ || sig == 28 /* SIGWINCH */
+}
+
+// Fault turns a CPU exception in the program into the signal Linux sends:
+// the runtime's handler makes it a Go panic (nil dereference, division).
+func Fault(f *trap.Frame, sig, code int, addr uintptr) {
+	t := Sched.Current()
+	h := sigs[sig].handler
+	if h <= sigIGN || t.SigMask&bit(sig) != 0 || !deliver(f, t, sig, code, addr, f.Err) {
+		Killed(f, sig, code, addr) // as Linux's force_sig: no handler, or it cannot run
+	}
+}
+
+// deliver builds a Linux rt_sigframe on the thread's stack and points f
+// at the handler. It reports false if the frame cannot be written.
+func deliver(f *trap.Frame, t *sched.Thread, sig, code int, addr uintptr, errCode uintptr) bool {
+	act := sigs[sig]
+	sp := f.RSP - redZone
+	alt := t.AltStack
+	onAlt := alt[0] != 0 && f.RSP > alt[0] && f.RSP <= alt[0]+alt[2]
+	if act.flags&saOnstack != 0 && alt[0] != 0 && !onAlt {
+		sp = alt[0] + alt[2]
+	}
+	fp := (sp - fxSize) &^ 63
+	frame := ((fp - frameLen) &^ 15) - 8 // RSP+8 16-aligned at entry, as after a call
+	b, ok := userBytes(frame, sp-frame, true)
+	if !ok {
+		return false
+	}
+	for i := range b {
+		b[i] = 0
+	}
+	put := func(off uintptr, v uint64) {
+		for k := uintptr(0); k < 8; k++ {
+			b[off+k] = byte(v >> (8 * k))
+		}
+	}
+	put(0, act.restorer)
+	uc := uintptr(8)
+	put(uc+ucStack, uint64(alt[0]))
+	put(uc+ucStack+8, uint64(alt[1]))
+	put(uc+ucStack+16, uint64(alt[2]))
+	mc := uc + ucMcontext
+	for i, r := range mcRegs(f) {
+		put(mc+uintptr(i)*8, uint64(*r))
+	}
+	put(mc+mcRIP, uint64(f.RIP))
+	put(mc+mcEFL, uint64(f.RFLAGS))
+	put(mc+mcCSGSFS, uint64(f.CS)|uint64(f.SS)<<48)
+	put(mc+mcErr, uint64(errCode))
+	put(mc+mcTrapno, uint64(f.Vector))
+	put(mc+mcOldmask, t.SigMask)
+	put(mc+mcCR2, uint64(addr))
+	put(mc+mcFpstate, uint64(fp))
+	put(uc+ucSigmask, t.SigMask)
+	info := uc + ucSize
+	put(info, uint64(uint32(sig))) // si_signo; si_errno = 0
+	put(info+8, uint64(uint32(int32(code))))
+	if code == siTkill {
+		put(info+16, 1) // si_pid = 1, si_uid = 0
+	} else {
+		put(info+16, uint64(addr)) // si_addr
+	}
+	copyFX(fp, f.FX) // the interrupted SSE state, saved at kernel entry
+
+	t.SigMask |= act.mask
+	if act.flags&saNodefer == 0 {
+		t.SigMask |= bit(sig)
+	}
+	if act.flags&saResetHand != 0 {
+		sigs[sig].handler = sigDFL
+	}
+	f.RSP = frame
+	f.RIP = uintptr(act.handler)
+	f.DI, f.SI, f.DX, f.AX = uintptr(sig), frame+info, frame+uc, 0
+	f.RFLAGS &^= 1<<8 | 1<<10 // TF, DF
+	return true
+}
+
+// rtSigreturn restores the context saved by deliver; RSP points just past
+// pretcode, at the ucontext the handler may have edited (async preemption does).
+func rtSigreturn(f *trap.Frame) {
+	uc := f.RSP
+	b, ok := userBytes(uc, ucSize, false)
+	if !ok {
+		Killed(f, SIGSEGV, SI_KERNEL, uc)
+	}
+	get := func(off uintptr) uintptr { return uintptr(le64(b[off:])) }
+	mc := uintptr(ucMcontext)
+	for i, r := range mcRegs(f) {
+		*r = get(mc + uintptr(i)*8)
+	}
+	f.RIP = get(mc + mcRIP)
+	// Only the arithmetic flags, DF, TF and AC come from the frame; IF stays on.
+	const userFlags = 0x0CD5 | 1<<8 | 1<<18
+	f.RFLAGS = f.RFLAGS&^userFlags | get(mc+mcEFL)&userFlags | trap.FlagIF
+	if fp := get(mc + mcFpstate); fp != 0 {
+		if _, ok := userBytes(fp, fxSize, false); ok {
+			copyFX(f.FX, fp)
+			// Never let a handler load a MXCSR with reserved bits (#GP on FXRSTOR).
+			*mxcsr(f.FX) &= 0xFFFF
+		}
+	}
+	Sched.Current().SigMask = uint64(get(ucSigmask)) &^ (bit(SIGKILL) | bit(19))
+}
+
+// Killed ends the program as a signal would on Linux: a report on stderr
+// and exit status 128+sig (what a shell shows for a process killed by sig).
+func Killed(f *trap.Frame, sig, code int, addr uintptr) {
+	var b kfmt.Buf
+	b.Str("unigo: program killed by signal ").Udec(uint64(sig)).Str(" (").Str(signalName(sig)).
+		Str(") code ").Dec(int64(code)).Str(" addr ").Hex(uint64(addr)).Byte('\n')
+	Console(2, b.Bytes())
+	if KillHook != nil {
+		KillHook(f, addr)
+	}
+	Exit(128 + sig)
+}
+
+// KillHook reports the context of a killed program (set by package kernel at boot).
+var KillHook func(f *trap.Frame, addr uintptr)
+
+func signalName(sig int) string {
+	switch sig {
+	case SIGILL:
+		return "SIGILL"
+	case SIGTRAP:
+		return "SIGTRAP"
+	case SIGABRT:
+		return "SIGABRT"
+	case SIGBUS:
+		return "SIGBUS"
+	case SIGFPE:
+		return "SIGFPE"
+	case SIGKILL:
+		return "SIGKILL"
+	case SIGSEGV:
+		return "SIGSEGV"
+	}
+	return "signal"
+}
+
+var _ = mm.PageSize
