@@ -101,11 +101,9 @@ func initMemory(imageEnd uintptr) {
 		s.KernelEnd = mmioTop
 	}
 	s.MmapLo, s.MmapHi = mmapLo, mmapHi
-	// The program may commit (map writable) what the allocator can still
-	// give, less a reserve for page tables: then running out of memory is
-	// an mmap error the runtime reports itself ("fatal error: out of memory").
-	avail := f.Available()
-	s.CommitLimit = (avail - avail/32 - pageTableReserve) * mm.PageSize
+	// Keep 1/16 of memory (at least 1 MiB) free of heap commits, for page
+	// tables, stacks and runtime metadata: see mm.Space.charge.
+	s.Reserve = max(f.Available()/16, minReserve)
 	milestone("memory")
 }
 
@@ -149,8 +147,8 @@ func imagePerm(pa, imageEnd uintptr, other uint64) uint64 {
 	return other
 }
 
-// pageTableReserve frames stay out of the commit limit for page tables.
-const pageTableReserve = 64
+// minReserve is the smallest Space.Reserve, in frames (1 MiB).
+const minReserve = 256
 
 func mapOrDie(ok bool) {
 	if !ok {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +43,8 @@ var programs = map[string]string{
 	"nilderef": "./testdata/nilderef",
 	"preempt":  "./testdata/preempt",
 	"faults":   "./testdata/faults",
+	"oom":      "./testdata/oom",
+	"freemem":  "./testdata/freemem",
 }
 
 func TestMain(m *testing.M) {
@@ -83,7 +86,7 @@ func setup() int {
 			img := filepath.Join(work, name+".img")
 			nat := filepath.Join(work, name+".linux")
 			out, err := exec.Command(unigoBin, "build", "-o", img, dir).CombinedOutput()
-			if err == nil {
+			if err == nil && name != "freemem" { // freemem needs the kernel's statistics
 				var o2 []byte
 				cmd := exec.Command("go", "build", "-o", nat, dir)
 				cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -425,5 +428,78 @@ func TestImageIsStillALinuxExecutable(t *testing.T) {
 	out, err := exec.Command(images["streams"]).Output()
 	if err != nil || string(out) != "out 0\nout 1\nout 2\n" {
 		t.Errorf("running the image on Linux: %q, %v", out, err)
+	}
+}
+
+func TestOutOfMemoryIsGoFatalError(t *testing.T) {
+	r := boot(t, "oom", []string{"-m", "32"})
+	if r.code != 2 || r.stdout != "allocating\n" || !strings.HasPrefix(r.stderr, "fatal error: runtime: out of memory") {
+		t.Errorf("oom = status %d, stdout %q, stderr starts %q", r.code, r.stdout, firstLine(r.stderr))
+	}
+}
+
+func TestFreeOSMemoryReturnsFrames(t *testing.T) {
+	r := boot(t, "freemem", nil)
+	if r.code != 0 || r.stdout != "grew=true freed=true\n" {
+		t.Errorf("freemem = status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestTooLittleMemoryIsRefused(t *testing.T) {
+	r := unigo(t, "run", "-m", "4", images["hello"])
+	if r.code != 2 || !strings.Contains(r.stderr, "too small") {
+		t.Errorf("-m 4 = status %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func firstLine(s string) string { return strings.SplitN(s, "\n", 2)[0] }
+
+// TestSyscallPinning records the system calls the Go runtime makes in
+// hello and the stress program, and compares them with the golden list for
+// this Go release (testdata/syscalls/goX.Y.txt): a new Go release that asks
+// for a new call fails here with the call's name, not with a hang at boot.
+// UNIGO_RECORD_SYSCALLS=1 writes the list afresh.
+func TestSyscallPinning(t *testing.T) {
+	seen := map[string]bool{}
+	re := regexp.MustCompile(`(?m)^unigo: kernel: ([a-z0-9_]+) \d+$`)
+	for _, name := range []string{"hello", "stress", "faults", "preempt"} {
+		r := boot(t, name, []string{"-v", "-m", "256"})
+		if strings.Contains(r.stderr, "unimplemented syscall") {
+			t.Errorf("%s made a syscall unigo does not implement:\n%s", name, r.stderr)
+		}
+		for _, m := range re.FindAllStringSubmatch(r.stderr, -1) {
+			seen[m[1]] = true
+		}
+	}
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := regexp.MustCompile(`^go\d+\.\d+`).FindString(string(out))
+	golden := filepath.Join("testdata", "syscalls", v+".txt")
+	var names []string
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if os.Getenv("UNIGO_RECORD_SYSCALLS") != "" {
+		os.MkdirAll(filepath.Dir(golden), 0o755)
+		os.WriteFile(golden, []byte(strings.Join(names, "\n")+"\n"), 0o644)
+	}
+	b, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("no golden syscall list for %s (%v): review the calls below, implement any missing, then record with UNIGO_RECORD_SYSCALLS=1\n%s", v, err, strings.Join(names, " "))
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Fields(string(b)) {
+		want[n] = true
+	}
+	for _, n := range names {
+		if !want[n] {
+			t.Errorf("%s: the runtime now calls %s, which %s does not list", v, n, golden)
+		}
+	}
+	if len(seen) < len(want)/2 {
+		t.Errorf("saw only %d of the %d pinned syscalls: is -v reporting broken?", len(seen), len(want))
 	}
 }

@@ -27,35 +27,24 @@ type Space struct {
 	MmapLo    uintptr // mmap(NULL) searches [MmapLo, MmapHi) top-down
 	MmapHi    uintptr
 	Faults    uint64 // demand-paging faults served
-	// Committed is the size of all writable mappings; Mmap and Mprotect
-	// refuse (ENOMEM) to take it past CommitLimit (0: no limit).
-	Committed, CommitLimit uint64
+	// Reserve is how many frames must stay free after a commit (see charge).
+	Reserve uint64
 }
 
-// writable returns how many bytes of [start, end) are mapped writable.
-func (s *Space) writable(start, end uintptr) uint64 {
-	var n uint64
-	i, _ := s.VMAs.Find(start)
-	for ; i < s.VMAs.Len(); i++ {
-		v := s.VMAs.At(i)
-		if v.Start >= end {
-			break
-		}
-		if v.Prot&ProtWrite != 0 {
-			n += uint64(min(v.End, end) - max(v.Start, start))
-		}
+// charge decides whether n bytes may become writable memory. The Go
+// runtime reserves address space PROT_NONE and commits it with
+// MAP_FIXED read-write mmaps (or mprotect) as its heap grows, in chunks
+// it then uses at once, while it maps sparse metadata (a 32 MiB arena
+// index of which it touches a few pages) without MAP_FIXED. So commits of
+// reserved space are charged against the frames free now, less Reserve:
+// when the heap outgrows memory the runtime's own mmap sees ENOMEM and it
+// reports "fatal error: out of memory" itself. Fresh mappings are not
+// charged, like Linux's heuristic overcommit.
+func (s *Space) charge(n uintptr) bool {
+	if s.Reserve == 0 {
+		return true
 	}
-	return n
-}
-
-// charge adjusts Committed by add-sub bytes, or reports false past the limit.
-func (s *Space) charge(add, sub uint64) bool {
-	c := s.Committed - sub + add
-	if add > sub && s.CommitLimit != 0 && c > s.CommitLimit {
-		return false
-	}
-	s.Committed = c
-	return true
+	return uint64(n/PageSize)+s.Reserve <= s.PT.Frames.Available()
 }
 
 // UserLimit is the end of the lower canonical half.
@@ -87,11 +76,7 @@ func (s *Space) Mmap(addr, length uintptr, prot uint32, fixed, noreserve bool) (
 			}
 		}
 	}
-	var add uint64
-	if prot&ProtWrite != 0 && !noreserve {
-		add = uint64(length)
-	}
-	if !s.charge(add, s.writable(addr, addr+length)) {
+	if fixed && prot&ProtWrite != 0 && !noreserve && !s.charge(length) {
 		return 0, ENOMEM
 	}
 	if fixed {
@@ -110,7 +95,6 @@ func (s *Space) Munmap(addr, length uintptr) int {
 	}
 	end := addr + pageRound(length)
 	s.release(addr, end)
-	s.charge(0, s.writable(addr, end))
 	if !s.VMAs.Remove(addr, end) {
 		return ENOMEM
 	}
@@ -140,11 +124,7 @@ func (s *Space) Mprotect(addr, length uintptr, prot uint32) int {
 		}
 		a = s.VMAs.At(i).End
 	}
-	var add uint64
-	if prot&ProtWrite != 0 {
-		add = uint64(end - addr)
-	}
-	if !s.charge(add, s.writable(addr, end)) {
+	if prot&ProtWrite != 0 && !s.charge(end-addr) {
 		return ENOMEM
 	}
 	if !s.VMAs.Insert(addr, end, prot) {

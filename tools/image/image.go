@@ -237,3 +237,20 @@ func Floor() []byte {
 	copy(b[codeOff:], []byte{0xB0, 0x00, 0xE6, 0xF4, 0xFA, 0xF4, 0xEB, 0xFD})
 	return b
 }
+
+// MinMemoryMB is the guest memory below which img cannot even be loaded:
+// the end of its loaded segments plus 1 MiB for the kernel's first
+// frames, in MiB, rounded up.
+func MinMemoryMB(img []byte) int {
+	f, err := elf.NewFile(bytes.NewReader(img))
+	if err != nil {
+		return 0
+	}
+	var end uint64
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			end = max(end, p.Paddr+p.Memsz)
+		}
+	}
+	return int((end + 2<<20 - 1) >> 20)
+}

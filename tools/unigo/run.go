@@ -108,6 +108,9 @@ func run(o *runOpts) (int, error) {
 	if err := image.Check(img); err != nil {
 		return exitSetup, fmt.Errorf("%s: %v", o.image, err)
 	}
+	if need := image.MinMemoryMB(img); o.mem < need {
+		return exitUsage, fmt.Errorf("-m %d is too small for %s: the image alone needs %d MB", o.mem, o.image, need)
+	}
 	qemuPath, err := qemu.Find()
 	if err != nil {
 		return exitSetup, err

@@ -1,0 +1,48 @@
+package kernel
+
+import (
+	"time"
+
+	"unigo/kernel/clock"
+	"unigo/kernel/sys"
+)
+
+// Statistics are the kernel's counters, for programs that want to show
+// them (app/httpd does). unigo run -v prints them at exit.
+type Statistics struct {
+	FramesInUse, FramesPeak, FramesTotal uint64 // 4 KiB physical frames
+	Syscalls, ContextSwitches            uint64
+	Interrupts, PageFaults               uint64
+	Threads                              int
+	Uptime                               time.Duration
+}
+
+// Stats returns the kernel's counters; ok is false when the program runs
+// as a Linux process rather than under unigo. The counters are single
+// words written by the kernel: each read is atomic on x86-64.
+func Stats() (s Statistics, ok bool) {
+	if !booted {
+		return s, false
+	}
+	return Statistics{
+		FramesInUse: sys.Frames.InUse, FramesPeak: sys.Frames.Peak, FramesTotal: sys.Frames.Total,
+		Syscalls: sys.Stats.Syscalls, ContextSwitches: sys.Sched.Switches,
+		Interrupts: sys.Stats.Interrupts, PageFaults: sys.Space.Faults,
+		Threads: sys.Sched.Threads, Uptime: time.Duration(clock.Nanotime()),
+	}, true
+}
+
+// SyscallCounts returns, by name (e.g. "futex"), how many times the
+// program has made each Linux system call.
+func SyscallCounts() map[string]uint64 {
+	m := map[string]uint64{}
+	if !booted {
+		return m
+	}
+	for n, c := range sys.Stats.Calls {
+		if c != 0 {
+			m[sys.Name(uintptr(n))] += c
+		}
+	}
+	return m
+}
