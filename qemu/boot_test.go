@@ -331,7 +331,9 @@ func TestWriteToReadOnlyData(t *testing.T) {
 	r := boot(t, "faults", nil, "rodata")
 	n := native(t, "faults", nil, "rodata")
 	re := regexp.MustCompile(`0x[0-9a-f]+`)
-	first := func(s string) string { return re.ReplaceAllString(strings.Join(strings.SplitN(s, "\n", 4)[:3], "\n"), "X") }
+	first := func(s string) string {
+		return re.ReplaceAllString(strings.Join(strings.SplitN(s, "\n", 4)[:3], "\n"), "X")
+	}
 	if r.code != 2 || first(r.stderr) != first(n.stderr) {
 		t.Errorf("rodata write: status %d, stderr starts\n%s\nLinux (status %d):\n%s", r.code, first(r.stderr), n.code, first(n.stderr))
 	}
