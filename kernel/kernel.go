@@ -44,6 +44,7 @@ var keep func()
 func init() {
 	keep = entry64
 	if booted {
+		startServer()
 		milestone("main")
 	}
 }

@@ -97,6 +97,36 @@ func BenchmarkMinMemory(b *testing.B) {
 	b.ReportMetric(float64(got), "min-MiB")
 }
 
+// BenchmarkSyscallLatency runs the same program in unigo and as a Linux
+// process: a trivial syscall (getpid) and a 1-byte read of a tmpfs file,
+// which unigo hands off to its file-server goroutine.
+func BenchmarkSyscallLatency(b *testing.B) {
+	re := regexp.MustCompile(`getpid_ns=(\d+) pread1_ns=(\d+)`)
+	var ug, up, lg, lp []float64
+	for i := 0; i < b.N; i++ {
+		out, err := exec.Command(unigoBin, "run", "-accel", accel, images["latency"]).Output()
+		m := re.FindStringSubmatch(string(out))
+		if err != nil || m == nil {
+			b.Fatalf("unigo: %v %q", err, out)
+		}
+		g, _ := strconv.ParseFloat(m[1], 64)
+		p, _ := strconv.ParseFloat(m[2], 64)
+		ug, up = append(ug, g), append(up, p)
+		out, err = exec.Command(natives["latency"]).Output()
+		m = re.FindStringSubmatch(string(out))
+		if err != nil || m == nil {
+			b.Fatalf("linux: %v %q", err, out)
+		}
+		g, _ = strconv.ParseFloat(m[1], 64)
+		p, _ = strconv.ParseFloat(m[2], 64)
+		lg, lp = append(lg, g), append(lp, p)
+	}
+	b.ReportMetric(median(ug), "unigo-getpid-ns")
+	b.ReportMetric(median(lg), "linux-getpid-ns")
+	b.ReportMetric(median(up), "unigo-pread1-ns")
+	b.ReportMetric(median(lp), "linux-pread1-ns")
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func median(v []float64) float64 {

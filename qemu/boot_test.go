@@ -45,6 +45,13 @@ var programs = map[string]string{
 	"faults":   "./testdata/faults",
 	"oom":      "./testdata/oom",
 	"freemem":  "./testdata/freemem",
+	"files":    "./testdata/files",
+	"latency":  "./testdata/latency",
+}
+
+// buildFlags are extra unigo build flags per program.
+var buildFlags = map[string][]string{
+	"files": {"-files", "./testdata/files/root"},
 }
 
 func TestMain(m *testing.M) {
@@ -85,7 +92,8 @@ func setup() int {
 			defer func() { <-sem }()
 			img := filepath.Join(work, name+".img")
 			nat := filepath.Join(work, name+".linux")
-			out, err := exec.Command(unigoBin, "build", "-o", img, dir).CombinedOutput()
+			args := append(append([]string{"build"}, buildFlags[name]...), "-o", img, dir)
+			out, err := exec.Command(unigoBin, args...).CombinedOutput()
 			if err == nil && name != "freemem" { // freemem needs the kernel's statistics
 				var o2 []byte
 				cmd := exec.Command("go", "build", "-o", nat, dir)
@@ -503,5 +511,37 @@ func TestSyscallPinning(t *testing.T) {
 	}
 	if len(seen) < len(want)/2 {
 		t.Errorf("saw only %d of the %d pinned syscalls: is -v reporting broken?", len(seen), len(want))
+	}
+}
+
+// TestFiles: the os file API over the read-only root packed with -files
+// and the tmpfs at /tmp, errors included, through the kernel's hand-off
+// to its file-server goroutine.
+func TestFiles(t *testing.T) {
+	r := boot(t, "files", nil)
+	want := `motd="welcome to unigo\n"
+link=../etc/motd via="welcome to unigo\n"
+write root: permission = true
+stat missing: notexist = true
+remove root file: permission = true
+renamed="tmpfs data"
+size 10 mode -rw------- dir false
+patched="tmpfs DATA!" head="tmpf"
+entry b true
+entry g.txt false
+wd=/ then /tmp/a/b relative="tmpfs DATA!"
+walk: . data data/a.txt data/motd-link data/sub data/sub/b.txt etc etc/motd tmp tmp/a tmp/a/b tmp/a/b/c tmp/a/g.txt
+removed: true
+`
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("files = status %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", r.code, r.stdout, want, r.stderr)
+	}
+}
+
+func TestImageWithoutFilesHasEmptyRoot(t *testing.T) {
+	// Without -files the root holds only /tmp; the hand-off still serves it.
+	r := boot(t, "latency", nil)
+	if r.code != 0 || !regexp.MustCompile(`^getpid_ns=\d+ pread1_ns=\d+\n$`).MatchString(r.stdout) {
+		t.Errorf("latency = status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

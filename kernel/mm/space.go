@@ -94,6 +94,9 @@ func (s *Space) Munmap(addr, length uintptr) int {
 		return EINVAL
 	}
 	end := addr + pageRound(length)
+	if end <= addr { // the length wraps around the address space
+		return EINVAL
+	}
 	s.release(addr, end)
 	if !s.VMAs.Remove(addr, end) {
 		return ENOMEM
@@ -116,7 +119,13 @@ func (s *Space) Mprotect(addr, length uintptr, prot uint32) int {
 	if addr&(PageSize-1) != 0 || addr < s.KernelEnd {
 		return EINVAL
 	}
+	if length == 0 { // as on Linux; Insert would add an empty VMA
+		return OK
+	}
 	end := addr + pageRound(length)
+	if end <= addr { // the length wraps around the address space
+		return ENOMEM
+	}
 	for a := addr; a < end; {
 		i, found := s.VMAs.Find(a)
 		if !found {

@@ -30,10 +30,12 @@ const (
 type Wait uint8
 
 const (
-	WaitNone  Wait = iota
-	WaitFutex      // on Addr
-	WaitSleep      // until Deadline
-	WaitPoll       // on an epoll instance (Obj)
+	WaitNone    Wait = iota
+	WaitFutex        // on Addr
+	WaitSleep        // until Deadline
+	WaitPoll         // on an epoll instance (Obj)
+	WaitHandoff      // for the kernel's server goroutine to answer
+	WaitServe        // the server, for the next request
 )
 
 // Slice is the round-robin time slice.
@@ -131,6 +133,23 @@ func (s *Scheduler) Wake(i int, ret uintptr) {
 	s.enqueue(i)
 }
 
+// WakeFirst is Wake, but the thread runs next: for a hand-off, where the
+// woken thread is the one the caller waits for.
+func (s *Scheduler) WakeFirst(i int, ret uintptr) {
+	t := &s.T[i]
+	if t.State != Blocked {
+		return
+	}
+	t.State, t.Wait, t.Deadline = Runnable, WaitNone, 0
+	t.Frame.AX = ret
+	t.next = s.head
+	s.head = i + 1
+	if s.tail == 0 {
+		s.tail = i + 1
+	}
+	s.queued++
+}
+
 // WakeFutex wakes up to n threads waiting on addr and returns how many.
 func (s *Scheduler) WakeFutex(addr uintptr, n int) int {
 	woken := 0
@@ -190,8 +209,14 @@ func (s *Scheduler) Expire(now int64) {
 // next one when the current one blocked, exited or used up its slice. It
 // returns the next moment the timer must fire (0: none) and sets *switched.
 func (s *Scheduler) Finish(f *trap.Frame, now int64) (next int64, switched bool) {
-	s.Expire(now)
 	cur := &s.T[s.cur]
+	// A thread that just blocked is saved before Expire, which may wake
+	// it at once (a deadline already past) and write its result there.
+	blocked := cur.State == Blocked
+	if blocked {
+		cur.Frame = *f
+	}
+	s.Expire(now)
 	runningOn := cur.State == Running && s.cur != idle
 	if runningOn && (s.queued == 0 || now < s.sliceEnd) {
 		return s.nextEvent(now), false
@@ -200,7 +225,7 @@ func (s *Scheduler) Finish(f *trap.Frame, now int64) (next int64, switched bool)
 		return s.nextEvent(now), false
 	}
 	// Switch.
-	if cur.State != Free {
+	if cur.State != Free && !blocked {
 		cur.Frame = *f
 	}
 	if runningOn {

@@ -11,6 +11,7 @@ const (
 	kindConsole
 	kindEventfd
 	kindEpoll
+	kindServed // a file of the server goroutine's file system (handle)
 )
 
 // Open flags (include/uapi/asm-generic/fcntl.h).
@@ -18,6 +19,8 @@ const (
 	oRDWR     = 2
 	oNONBLOCK = 0x800
 	oCLOEXEC  = 0x80000
+	oAPPEND   = 0x400
+	oACCMODE  = 3
 	fdCloexec = 1
 )
 
@@ -45,6 +48,7 @@ type file struct {
 	fdflags uint8
 	flags   uint32
 	count   uint64 // eventfd counter
+	handle  int    // kindServed: the server's handle
 	ints    [maxInterests]interest
 	nints   int
 }
@@ -68,7 +72,7 @@ func get(fd int) *file {
 func alloc(kind uint8, flags uint32) (int, bool) {
 	for fd := range files {
 		if files[fd].kind == kindFree {
-			files[fd] = file{kind: kind, flags: flags & oNONBLOCK}
+			files[fd] = file{kind: kind, flags: flags & (oNONBLOCK | oAPPEND | oACCMODE)}
 			if flags&oCLOEXEC != 0 {
 				files[fd].fdflags = fdCloexec
 			}
@@ -84,6 +88,8 @@ func read(fd int, buf, n uintptr) uintptr {
 		return errno(EBADF)
 	}
 	switch f.kind {
+	case kindServed:
+		return servedFD(sysRead, [6]uintptr{uintptr(fd), buf, n}, 0)
 	case kindConsole:
 		return 0 // stdin is empty: EOF
 	case kindEventfd:
@@ -108,6 +114,8 @@ func write(fd int, buf, n uintptr) uintptr {
 		return errno(EBADF)
 	}
 	switch f.kind {
+	case kindServed:
+		return servedFD(sysWrite, [6]uintptr{uintptr(fd), buf, n}, 0)
 	case kindConsole:
 		b, ok := userBytes(buf, n, false)
 		if !ok {
@@ -149,9 +157,13 @@ func writev(fd int, iov, cnt uintptr) uintptr {
 	return total
 }
 
-func pread(fd int) uintptr {
-	if get(fd) == nil {
+func pread(fd int, buf, n, off uintptr) uintptr {
+	f := get(fd)
+	if f == nil {
 		return errno(EBADF)
+	}
+	if f.kind == kindServed {
+		return servedFD(sysPread64, [6]uintptr{uintptr(fd), buf, n, off}, 0)
 	}
 	return errno(ESPIPE)
 }
@@ -160,6 +172,13 @@ func closeFD(fd int) uintptr {
 	f := get(fd)
 	if f == nil {
 		return errno(EBADF)
+	}
+	if f.kind == kindServed && !sharedHandle(fd) {
+		h := f.handle
+		*f = file{}
+		// The fd is free at once; the server releases its handle, and
+		// the caller waits for that (an error is ignored, as Linux does).
+		return handoff(sysClose, [6]uintptr{uintptr(h)})
 	}
 	*f = file{}
 	for i := range files { // drop interests in the closed fd
@@ -189,6 +208,9 @@ func fstat(fd int, buf uintptr) uintptr {
 	if f == nil {
 		return errno(EBADF)
 	}
+	if f.kind == kindServed {
+		return servedFD(sysFstat, [6]uintptr{uintptr(fd), buf}, 0)
+	}
 	b, ok := userBytes(buf, statLen, true)
 	if !ok {
 		return errno(EFAULT)
@@ -202,21 +224,11 @@ func fstat(fd int, buf uintptr) uintptr {
 	}
 	b[16] = 1 // st_nlink
 	b[24], b[25], b[26], b[27] = byte(mode), byte(mode>>8), byte(mode>>16), byte(mode>>24)
-	b[56] = 0x10 // st_blksize 4096 (little-endian 0x1000)
-	b[56], b[57] = 0, 0x10
+	b[56], b[57] = 0, 0x10 // st_blksize 4096
 	return 0
 }
 
 const atEmptyPath = 0x1000
-
-func newfstatat(dirfd int, path, buf, flags uintptr) uintptr {
-	if flags&atEmptyPath != 0 {
-		if p, ok := userBytes(path, 1, false); ok && p[0] == 0 {
-			return fstat(dirfd, buf)
-		}
-	}
-	return errno(ENOENT)
-}
 
 // fcntl commands (include/uapi/asm-generic/fcntl.h).
 const (
@@ -238,10 +250,24 @@ func fcntl(fd, cmd int, arg uintptr) uintptr {
 		f.fdflags = uint8(arg & fdCloexec)
 		return 0
 	case fGetFL:
+		if f.kind == kindServed {
+			return uintptr(f.flags)
+		}
 		return uintptr(f.flags | oRDWR)
 	case fSetFL:
 		f.flags = f.flags&^oNONBLOCK | uint32(arg)&oNONBLOCK
 		return 0
+	case fDupfd, fDupfdCloexec:
+		for n := int(arg); n < MaxFDs; n++ {
+			if get(n) == nil {
+				flags := uint32(0)
+				if cmd == fDupfdCloexec {
+					flags = oCLOEXEC
+				}
+				return dup(fd, n, flags)
+			}
+		}
+		return errno(EMFILE)
 	}
 	return errno(EINVAL)
 }

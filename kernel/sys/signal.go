@@ -80,7 +80,8 @@ func kill(tid, sig int) uintptr {
 			return 0
 		}
 		t.Pending |= bit(sig)
-		if t.State == sched.Blocked && t.SigMask&bit(sig) == 0 && sigs[sig].handler > sigIGN {
+		waitsForServer := t.Wait == sched.WaitHandoff || t.Wait == sched.WaitServe
+		if t.State == sched.Blocked && !waitsForServer && t.SigMask&bit(sig) == 0 && sigs[sig].handler > sigIGN {
 			Sched.Wake(i, errno(EINTR)) // interrupt the wait, as Linux does
 		}
 		return 0

@@ -201,8 +201,14 @@ func Dispatch(f *trap.Frame) {
 		Stats.Calls[n]++
 	}
 	a0, a1, a2, a3 := f.DI, f.SI, f.DX, f.R10
+	if r, ok := fileCall(n, [6]uintptr{a0, a1, a2, a3, f.R8, f.R9}); ok {
+		f.AX = r
+		return
+	}
 	var r uintptr
 	switch n {
+	case SysServe:
+		r = serve(f)
 	case sysRead:
 		r = read(int(a0), a1, a2)
 	case sysWrite:
@@ -213,18 +219,12 @@ func Dispatch(f *trap.Frame) {
 		r = closeFD(int(a0))
 	case sysFstat:
 		r = fstat(int(a0), a1)
-	case sysNewfstatat:
-		r = newfstatat(int(a0), a1, a2, a3)
 	case sysPread64:
-		r = pread(int(a0))
+		r = pread(int(a0), a1, a2, a3)
 	case sysIoctl:
 		r = errno(ENOTTY)
 	case sysFcntl:
 		r = fcntl(int(a0), int(a1), a2)
-	case sysOpenat, sysReadlinkat:
-		r = errno(ENOENT) // no file system yet: the runtime's /sys and /proc probes take ENOENT
-	case sysGetcwd:
-		r = getcwd(a0, a1)
 	case sysMmap:
 		r = mmap(a0, a1, a2, a3, f.R8)
 	case sysMunmap:

@@ -165,12 +165,14 @@ func Convert(exe []byte) ([]byte, *Info, error) {
 	return out, info, nil
 }
 
-// lookup finds an assembly (ABI0) symbol, which the linker may suffix.
+// lookup finds an assembly (ABI0) symbol, which the linker suffixes
+// when Go code also refers to it: the plain name is then an ABIInternal
+// wrapper, which pushes onto a stack the boot stub does not have.
 func lookup(addr map[string]uint64, name string) (uint64, bool) {
-	if a, ok := addr[name]; ok {
+	if a, ok := addr[name+".abi0"]; ok {
 		return a, true
 	}
-	a, ok := addr[name+".abi0"]
+	a, ok := addr[name]
 	return a, ok
 }
 

@@ -22,6 +22,7 @@ const injectedName = "zz_unigo_kernel.go"
 func buildCmd(args []string) int {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("o", "", "output image `path` (default: NAME.img in the current directory)")
+	files := fs.String("files", "", "pack `DIR` into the image as its read-only root file system (/tmp stays a writable tmpfs)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: unigo build [-o IMAGE] TARGET\nTARGET is a main package (import path or directory) or a list of .go files.")
 		fs.PrintDefaults()
@@ -33,7 +34,7 @@ func buildCmd(args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	img, name, err := build(fs.Args())
+	img, name, err := build(fs.Args(), *files)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "unigo build: %v\n", err)
 		return exitSetup
@@ -51,7 +52,7 @@ func buildCmd(args []string) int {
 var errCompile = errors.New("compilation failed")
 
 // build compiles the target with the kernel linked in and converts it.
-func build(targets []string) (img []byte, name string, err error) {
+func build(targets []string, filesDir string) (img []byte, name string, err error) {
 	r, err := root()
 	if err != nil {
 		return nil, "", err
@@ -61,11 +62,28 @@ func build(targets []string) (img []byte, name string, err error) {
 		return nil, "", err
 	}
 	defer os.RemoveAll(tmp)
+	overlay := map[string]string{}
+	imports := kernelImport
+	if filesDir != "" {
+		// A package that exists only in the overlay, inside the unigo
+		// module: it embeds the archive and hands it to the kernel.
+		archive, err := packRoot(filesDir)
+		if err != nil {
+			return nil, "", err
+		}
+		for name, content := range map[string][]byte{"root.cpio": archive, "rootfs.go": []byte(rootfsPackage)} {
+			p := filepath.Join(tmp, "rootfs-"+name)
+			if err := os.WriteFile(p, content, 0o644); err != nil {
+				return nil, "", err
+			}
+			overlay[filepath.Join(r, "rootfs", name)] = p
+		}
+		imports += "\nimport _ \"unigo/rootfs\"\n"
+	}
 	inject := filepath.Join(tmp, "kernel_import.go")
-	if err := os.WriteFile(inject, []byte(kernelImport), 0o644); err != nil {
+	if err := os.WriteFile(inject, []byte(imports), 0o644); err != nil {
 		return nil, "", err
 	}
-	overlay := map[string]string{}
 	var dir string       // where go build runs
 	var pkgArgs []string // what it builds
 	var modArgs []string // -modfile, when the program's module is not unigo

@@ -1,0 +1,34 @@
+package kernel
+
+import (
+	"unsafe"
+
+	"unigo/kernel/mm"
+	"unigo/kernel/sys"
+)
+
+// user is the calling program's memory [addr, addr+n). The caller is
+// parked in the kernel until the server answers, so the memory stays
+// valid; untouched pages fault in on access like the program's own.
+func user(addr, n uintptr) []byte {
+	if n == 0 || addr == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(mm.At(addr)), n)
+}
+
+// cstring reads a NUL-terminated path (at most 4096 bytes, PATH_MAX).
+func cstring(addr uintptr) string {
+	if addr == 0 {
+		return ""
+	}
+	n := 0
+	for n < 4096 && *(*byte)(mm.At(addr + uintptr(n))) != 0 { // byte by byte: never past the NUL
+		n++
+	}
+	return string(unsafe.Slice((*byte)(mm.At(addr)), n))
+}
+
+// recordAddr passes the request record's address to SysServe; the record
+// is heap-allocated and kept alive by serveLoop.
+func recordAddr(rec *[sys.RecordLen]uint64) uintptr { return uintptr(unsafe.Pointer(rec)) }

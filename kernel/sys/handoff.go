@@ -1,0 +1,140 @@
+package sys
+
+import (
+	"unigo/kernel/sched"
+	"unigo/kernel/trap"
+)
+
+// The hand-off: system calls that need full Go (the file system now,
+// sockets over gVisor's netstack next) cannot run in trap context. The
+// kernel parks the calling thread and passes the call to the kernel's
+// server goroutine (kernel/serve.go), which is locked to its own thread
+// and waits in SysServe. The server does the work in ordinary Go, then
+// calls SysServe again with the result, which wakes the caller and
+// waits for (or immediately takes) the next request.
+//
+// With one P, the hand-off costs no Go-scheduler latency: each side
+// enters its syscall through entersyscall, so the thread that wakes
+// finds the P in _Psyscall and takes it back at once (exitsyscallfast).
+
+// SysServe is unigo's own syscall number for the server's loop:
+// SysServe(doneID, result, record) completes request doneID (if it is
+// not NoRequest) and returns the next request's id, with the request
+// written to record as [id, nr, a0, a1, a2, a3, a4, a5].
+const (
+	SysServe  = 1000
+	NoRequest = ^uintptr(0)
+	RecordLen = 8 // words
+)
+
+const maxRequests = sched.MaxThreads
+
+type request struct {
+	used bool
+	slot int // the caller's thread slot
+	nr   uintptr
+	args [6]uintptr
+}
+
+var (
+	reqs   [maxRequests]request
+	queue  [maxRequests]int // FIFO of request ids
+	qhead  int
+	qlen   int
+	server struct {
+		running bool
+		waiting bool
+		slot    int
+		record  uintptr
+	}
+	// Handoffs counts requests served (unigo run -v).
+	Handoffs uint64
+)
+
+// Serving reports whether the server goroutine is up.
+func Serving() bool { return server.running }
+
+// handoff parks the current thread on request nr(args) for the server.
+func handoff(nr uintptr, args [6]uintptr) uintptr {
+	if !server.running {
+		return errno(ENOSYS)
+	}
+	id := -1
+	for i := range reqs {
+		if !reqs[i].used {
+			id = i
+			break
+		}
+	}
+	if id < 0 {
+		return errno(EAGAIN)
+	}
+	reqs[id] = request{used: true, slot: Sched.CurrentIndex(), nr: nr, args: args}
+	queue[(qhead+qlen)%maxRequests] = id
+	qlen++
+	Sched.Block(sched.WaitHandoff, 0)
+	if server.waiting {
+		if next, ok := take(server.record); ok {
+			server.waiting = false
+			Sched.WakeFirst(server.slot, uintptr(next))
+		}
+	}
+	return 0 // the server's result replaces it
+}
+
+// take pops the next request and writes it to the server's record.
+func take(record uintptr) (int, bool) {
+	if qlen == 0 {
+		return 0, false
+	}
+	id := queue[qhead]
+	qhead = (qhead + 1) % maxRequests
+	qlen--
+	r := &reqs[id]
+	b, ok := userBytes(record, RecordLen*8, true)
+	if !ok {
+		return 0, false
+	}
+	words := [RecordLen]uintptr{uintptr(id), r.nr, r.args[0], r.args[1], r.args[2], r.args[3], r.args[4], r.args[5]}
+	for i, w := range words {
+		for k := 0; k < 8; k++ {
+			b[i*8+k] = byte(w >> (8 * k))
+		}
+	}
+	return id, true
+}
+
+// serve is SysServe.
+func serve(f *trap.Frame) uintptr {
+	done, result, record := f.DI, f.SI, f.DX
+	if !server.running {
+		server.running, server.slot = true, Sched.CurrentIndex()
+	}
+	if done < maxRequests && reqs[done].used {
+		r := &reqs[done]
+		Sched.WakeFirst(r.slot, completed(r, result))
+		r.used = false
+		Handoffs++
+	}
+	if id, ok := take(record); ok {
+		return uintptr(id)
+	}
+	server.waiting, server.record = true, record
+	Sched.Block(sched.WaitServe, 0)
+	return 0
+}
+
+// completed turns the server's answer into the caller's syscall result:
+// a successful openat returns a server handle, for which the kernel now
+// allocates the file descriptor.
+func completed(r *request, result uintptr) uintptr {
+	if r.nr != sysOpenat || int(result) < 0 {
+		return result
+	}
+	fd, ok := alloc(kindServed, uint32(r.args[2]))
+	if !ok {
+		return errno(EMFILE) // the server's handle leaks until exit; rare
+	}
+	files[fd].handle = int(result)
+	return uintptr(fd)
+}

@@ -1,0 +1,175 @@
+// Package vfs is unigo's file system: a read-only root unpacked from the
+// newc cpio archive that `unigo build -files DIR` packs into the image, and
+// a writable tmpfs mounted at /tmp. It speaks in Linux terms (paths,
+// open flags, errno values, struct stat and linux_dirent64 layouts) so
+// that the syscall layer only moves bytes.
+//
+// Unlike the trap-context kernel, vfs is ordinary Go: it runs in the
+// kernel's file-server goroutine (kernel/serve.go), which the syscall
+// layer hands file system calls to. It is safe for concurrent use.
+package vfs
+
+import (
+	"strings"
+	"sync"
+	"time"
+)
+
+// Errno is a Linux error number (asm-generic/errno-base.h).
+type Errno int
+
+const (
+	OK           Errno = 0
+	EPERM        Errno = 1
+	ENOENT       Errno = 2
+	EBADF        Errno = 9
+	EACCES       Errno = 13
+	EEXIST       Errno = 17
+	EXDEV        Errno = 18
+	ENOTDIR      Errno = 20
+	EISDIR       Errno = 21
+	EINVAL       Errno = 22
+	ENOSPC       Errno = 28
+	ELOOP        Errno = 40
+	ENOTEMPTY    Errno = 39
+	ENAMETOOLONG Errno = 36
+)
+
+// File type and permission bits (include/uapi/linux/stat.h).
+const (
+	S_IFMT   = 0o170000
+	S_IFDIR  = 0o040000
+	S_IFREG  = 0o100000
+	S_IFLNK  = 0o120000
+	S_IFCHR  = 0o020000
+	modePerm = 0o7777
+)
+
+// Open flags (include/uapi/asm-generic/fcntl.h).
+const (
+	O_ACCMODE   = 0o3
+	O_RDONLY    = 0o0
+	O_WRONLY    = 0o1
+	O_RDWR      = 0o2
+	O_CREAT     = 0o100
+	O_EXCL      = 0o200
+	O_TRUNC     = 0o1000
+	O_APPEND    = 0o2000
+	O_DIRECTORY = 0o200000
+	O_NOFOLLOW  = 0o400000
+)
+
+// *at flags (include/uapi/linux/fcntl.h).
+const (
+	AT_FDCWD            = -100
+	AT_SYMLINK_NOFOLLOW = 0x100
+	AT_REMOVEDIR        = 0x200
+	AT_EMPTY_PATH       = 0x1000
+)
+
+const maxSymlinks = 40
+
+type node struct {
+	name   string
+	parent *node
+	mode   uint32
+	data   []byte
+	kids   map[string]*node
+	link   string
+	ino    uint64
+	mtime  time.Time
+	ro     bool // part of the read-only root
+	nlink  uint32
+}
+
+func (n *node) isDir() bool { return n.mode&S_IFMT == S_IFDIR }
+
+type handle struct {
+	n      *node
+	off    int64
+	flags  int
+	dirPos int
+}
+
+// FS is one file system tree with its open files and working directory.
+type FS struct {
+	mu      sync.Mutex
+	root    *node
+	cwd     *node
+	handles map[int]*handle
+	next    int
+	ino     uint64
+	now     func() time.Time
+}
+
+// New returns a file system with an empty read-only root and /tmp.
+func New() *FS {
+	fs := &FS{handles: map[int]*handle{}, now: time.Now}
+	fs.root = fs.newNode("/", S_IFDIR|0o755, nil, true)
+	fs.root.parent = fs.root
+	fs.cwd = fs.root
+	fs.ensureTmp()
+	return fs
+}
+
+func (fs *FS) newNode(name string, mode uint32, parent *node, ro bool) *node {
+	fs.ino++
+	n := &node{name: name, mode: mode, parent: parent, ino: fs.ino, mtime: fs.now(), ro: ro, nlink: 1}
+	if mode&S_IFMT == S_IFDIR {
+		n.kids = map[string]*node{}
+		n.nlink = 2
+	}
+	if parent != nil && parent != n {
+		parent.kids[name] = n
+	}
+	return n
+}
+
+// ensureTmp mounts a writable tmpfs at /tmp.
+func (fs *FS) ensureTmp() {
+	if t, ok := fs.root.kids["tmp"]; ok && t.isDir() {
+		t.ro = false
+		t.mode = S_IFDIR | 0o1777
+		return
+	}
+	fs.newNode("tmp", S_IFDIR|0o1777, fs.root, false)
+}
+
+// LoadCpio replaces the root with the files of a newc archive; /tmp stays writable.
+func (fs *FS) LoadCpio(archive string) error {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	defer fs.ensureTmp()
+	return readNewc(archive, func(name string, mode uint32, mtime int64, data string) error {
+		name = strings.Trim(name, "/")
+		if name == "" || name == "." {
+			return nil
+		}
+		dir := fs.root
+		parts := strings.Split(name, "/")
+		for _, p := range parts[:len(parts)-1] {
+			k, ok := dir.kids[p]
+			if !ok {
+				k = fs.newNode(p, S_IFDIR|0o755, dir, true)
+			}
+			if !k.isDir() {
+				return nil
+			}
+			dir = k
+		}
+		last := parts[len(parts)-1]
+		if old, ok := dir.kids[last]; ok && old.isDir() && mode&S_IFMT == S_IFDIR {
+			old.mode = mode
+			return nil
+		}
+		n := fs.newNode(last, mode, dir, true)
+		n.mtime = time.Unix(mtime, 0)
+		switch mode & S_IFMT {
+		case S_IFLNK:
+			n.link = data
+		case S_IFREG:
+			n.data = []byte(data)
+		}
+		return nil
+	})
+}
