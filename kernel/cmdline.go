@@ -55,18 +55,25 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
+// pctByte decodes "%XX" at enc[i:], if that is what is there.
+func pctByte(enc []byte, i int) (byte, bool) {
+	if enc[i] != '%' || i+2 >= len(enc) {
+		return 0, false
+	}
+	hi, ok1 := unhex(enc[i+1])
+	lo, ok2 := unhex(enc[i+2])
+	return hi<<4 | lo, ok1 && ok2
+}
+
 // decode percent-decodes enc into dst (len(dst) >= decodedLen(enc)) and returns the length.
 func decode(dst, enc []byte) int {
 	n := 0
 	for i := 0; i < len(enc); i++ {
-		c := enc[i]
-		if c == '%' && i+2 < len(enc)+0 && i+2 <= len(enc)-1 {
-			hi, ok1 := unhex(enc[i+1])
-			lo, ok2 := unhex(enc[i+2])
-			if ok1 && ok2 {
-				c = hi<<4 | lo
-				i += 2
-			}
+		c, ok := pctByte(enc, i)
+		if ok {
+			i += 2
+		} else {
+			c = enc[i]
 		}
 		dst[n] = c
 		n++
@@ -75,16 +82,10 @@ func decode(dst, enc []byte) int {
 }
 
 func decodedLen(enc []byte) int {
-	var scratch [0]byte
-	_ = scratch
 	n := 0
 	for i := 0; i < len(enc); i++ {
-		if enc[i] == '%' && i+2 <= len(enc)-1 {
-			if _, ok := unhex(enc[i+1]); ok {
-				if _, ok := unhex(enc[i+2]); ok {
-					i += 2
-				}
-			}
+		if _, ok := pctByte(enc, i); ok {
+			i += 2
 		}
 		n++
 	}

@@ -18,7 +18,6 @@ import (
 	"unigo/kernel/clock"
 	"unigo/kernel/cpu"
 	"unigo/kernel/kfmt"
-	"unigo/kernel/mm"
 	"unigo/kernel/sys"
 	"unigo/kernel/trap"
 )
@@ -142,5 +141,3 @@ func fatalf(msg string) {
 // (unexpected CPU exception, double fault, impossible state): distinct
 // from a Go panic's 2 and documented in the README.
 const ExitKernelFatal = 125
-
-var _ = mm.PageSize

@@ -1,7 +1,6 @@
 package qemu_test
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,5 +136,3 @@ func median(v []float64) float64 {
 	}
 	return s[len(s)/2]
 }
-
-var _ = fmt.Sprint

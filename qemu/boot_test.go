@@ -47,6 +47,8 @@ var programs = map[string]string{
 	"freemem":  "./testdata/freemem",
 	"files":    "./testdata/files",
 	"latency":  "./testdata/latency",
+	"sigdfl":   "./testdata/sigdfl",
+	"kfault":   "./testdata/kernelfault",
 }
 
 // buildFlags are extra unigo build flags per program.
@@ -358,6 +360,38 @@ func TestAsyncPreemption(t *testing.T) {
 	}
 }
 
+// TestKilledBySignal: a fault with no handler kills the program as on
+// Linux (status 128+11), with a register dump, the faulting instruction
+// decoded and the stack symbolised.
+func TestKilledBySignal(t *testing.T) {
+	r := boot(t, "sigdfl", nil)
+	n := native(t, "sigdfl", nil)
+	if r.code != 139 || r.stdout != "about to crash\n" || n.code != -1 {
+		t.Errorf("sigdfl = status %d (Linux: killed, %d), stdout %q", r.code, n.code, r.stdout)
+	}
+	for _, want := range []string{"program killed by signal 11 (SIGSEGV)", "rip=", "faulting instruction: MOVQ",
+		"main.crash", "sigdfl/main.go:14", "main.main"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
+// TestKernelFaultIsFatal: a fault in the kernel itself stops the guest
+// with status 125 and a symbolised kernel stack.
+func TestKernelFaultIsFatal(t *testing.T) {
+	r := boot(t, "kfault", nil)
+	if r.code != 125 || r.stdout != "asking the kernel to fault\n" {
+		t.Errorf("kernelfault = status %d, stdout %q", r.code, r.stdout)
+	}
+	for _, want := range []string{"fatal kernel error: page fault in the kernel", "faulting instruction:",
+		"unigo/kernel/sys.crashForTest", "unigo/kernel/sys.Dispatch"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	text := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(text, []byte("hello\n"), 0o644)
@@ -375,7 +409,11 @@ func TestBadInput(t *testing.T) {
 		{"no command", []string{"frobnicate"}, 2, "unknown command"},
 		{"broken program", []string{"build", "-o", filepath.Join(t.TempDir(), "b.img"), "./testdata/broken"}, 1, "undefined: undefinedFunction"},
 		{"not main", []string{"build", "../kernel/kfmt"}, 1, "not a main package"},
+		{"no QEMU", []string{"run", images["hello"]}, 1, "apt-get install -y qemu-system-x86"},
 	} {
+		if c.name == "no QEMU" {
+			t.Setenv("PATH", t.TempDir())
+		}
 		r := unigo(t, c.args...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%s: status %d, stderr %q; want %d and %q", c.name, r.code, r.stderr, c.code, c.want)

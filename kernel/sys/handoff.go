@@ -22,9 +22,13 @@ import (
 // not NoRequest) and returns the next request's id, with the request
 // written to record as [id, nr, a0, a1, a2, a3, a4, a5].
 const (
-	SysServe  = 1000
-	NoRequest = ^uintptr(0)
-	RecordLen = 8 // words
+	SysServe = 1000
+	// SysTestKernelFault makes the kernel itself fault (a NULL read in trap
+	// context), to test the fatal-error path end to end, as Linux's
+	// sysrq-trigger "c" does. Nothing else uses it.
+	SysTestKernelFault = 1001
+	NoRequest          = ^uintptr(0)
+	RecordLen          = 8 // words
 )
 
 const maxRequests = sched.MaxThreads

@@ -64,3 +64,9 @@ func initFX(at uintptr) {
 
 // mxcsr points at the MXCSR field of an FXSAVE area (SDM vol. 1, table 10-2).
 func mxcsr(fx uintptr) *uint32 { return (*uint32)(mm.At(fx + 24)) }
+
+// crashForTest reads address p in trap context: with p = 0 the kernel
+// faults (SysTestKernelFault).
+//
+//go:noinline
+func crashForTest(p uintptr) uint64 { return *(*uint64)(mm.At(p)) }

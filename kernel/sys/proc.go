@@ -114,7 +114,7 @@ func putTimespec(addr uintptr, ns int64) uintptr {
 	return 0
 }
 
-func nanosleep(req uintptr, abs int64) uintptr {
+func nanosleep(req uintptr) uintptr {
 	d, ok := timespec(req)
 	if !ok {
 		return errno(EFAULT)
@@ -136,7 +136,7 @@ const (
 
 func clockNanosleep(clk, flags int, req uintptr) uintptr {
 	if flags&timerAbstime == 0 {
-		return nanosleep(req, 0)
+		return nanosleep(req)
 	}
 	d, ok := timespec(req)
 	if !ok {

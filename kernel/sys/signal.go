@@ -2,7 +2,6 @@ package sys
 
 import (
 	"unigo/kernel/kfmt"
-	"unigo/kernel/mm"
 	"unigo/kernel/sched"
 	"unigo/kernel/trap"
 )
@@ -260,5 +259,3 @@ func signalName(sig int) string {
 	}
 	return "signal"
 }
-
-var _ = mm.PageSize
