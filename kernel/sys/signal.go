@@ -141,47 +141,15 @@ func deliver(f *trap.Frame, t *sched.Thread, sig, code int, addr uintptr, errCod
 	if act.flags&saOnstack != 0 && alt[0] != 0 && !onAlt {
 		sp = alt[0] + alt[2]
 	}
-	fp := (sp - fxSize) &^ 63
-	frame := ((fp - frameLen) &^ 15) - 8 // RSP+8 16-aligned at entry, as after a call
-	b, ok := userBytes(frame, sp-frame, true)
+	d := sigFrame{sig: sig, code: code, addr: addr, errCode: errCode, restorer: act.restorer, alt: alt, mask: t.SigMask}
+	d.fp = (sp - fxSize) &^ 63
+	d.frame = ((d.fp - frameLen) &^ 15) - 8 // RSP+8 16-aligned at entry, as after a call
+	b, ok := userBytes(d.frame, sp-d.frame, true)
 	if !ok {
 		return false
 	}
-	for i := range b {
-		b[i] = 0
-	}
-	put := func(off uintptr, v uint64) {
-		for k := uintptr(0); k < 8; k++ {
-			b[off+k] = byte(v >> (8 * k))
-		}
-	}
-	put(0, act.restorer)
-	uc := uintptr(8)
-	put(uc+ucStack, uint64(alt[0]))
-	put(uc+ucStack+8, uint64(alt[1]))
-	put(uc+ucStack+16, uint64(alt[2]))
-	mc := uc + ucMcontext
-	for i, r := range mcRegs(f) {
-		put(mc+uintptr(i)*8, uint64(*r))
-	}
-	put(mc+mcRIP, uint64(f.RIP))
-	put(mc+mcEFL, uint64(f.RFLAGS))
-	put(mc+mcCSGSFS, uint64(f.CS)|uint64(f.SS)<<48)
-	put(mc+mcErr, uint64(errCode))
-	put(mc+mcTrapno, uint64(f.Vector))
-	put(mc+mcOldmask, t.SigMask)
-	put(mc+mcCR2, uint64(addr))
-	put(mc+mcFpstate, uint64(fp))
-	put(uc+ucSigmask, t.SigMask)
-	info := uc + ucSize
-	put(info, uint64(uint32(sig))) // si_signo; si_errno = 0
-	put(info+8, uint64(uint32(int32(code))))
-	if code == siTkill {
-		put(info+16, 1) // si_pid = 1, si_uid = 0
-	} else {
-		put(info+16, uint64(addr)) // si_addr
-	}
-	copyFX(fp, f.FX) // the interrupted SSE state, saved at kernel entry
+	buildSigFrame(b[:frameLen], f, &d)
+	copyFX(d.fp, f.FX) // the interrupted SSE state, saved at kernel entry
 
 	t.SigMask |= act.mask
 	if act.flags&saNodefer == 0 {
@@ -190,39 +158,100 @@ func deliver(f *trap.Frame, t *sched.Thread, sig, code int, addr uintptr, errCod
 	if act.flags&saResetHand != 0 {
 		sigs[sig].handler = sigDFL
 	}
-	f.RSP = frame
+	f.RSP = d.frame
 	f.RIP = uintptr(act.handler)
-	f.DI, f.SI, f.DX, f.AX = uintptr(sig), frame+info, frame+uc, 0
+	f.DI, f.SI, f.DX, f.AX = uintptr(sig), d.frame+frameInfo, d.frame+frameUC, 0
 	f.RFLAGS &^= 1<<8 | 1<<10 // TF, DF
 	return true
 }
 
-// rtSigreturn restores the context saved by deliver; RSP points just past
-// pretcode, at the ucontext the handler may have edited (async preemption does).
-func rtSigreturn(f *trap.Frame) {
-	uc := f.RSP
-	b, ok := userBytes(uc, ucSize, false)
-	if !ok {
-		Killed(f, SIGSEGV, SI_KERNEL, uc)
+// Offsets in the rt_sigframe.
+const (
+	frameUC   = 8
+	frameInfo = frameUC + ucSize
+)
+
+// sigFrame is what one delivery writes, besides the registers.
+type sigFrame struct {
+	sig, code      int
+	addr, errCode  uintptr
+	restorer, mask uint64
+	alt            [3]uintptr
+	frame, fp      uintptr // where the frame and the FXSAVE image go
+}
+
+func put64(b []byte, off uintptr, v uint64) {
+	for k := uintptr(0); k < 8; k++ {
+		b[off+k] = byte(v >> (8 * k))
 	}
+}
+
+// buildSigFrame writes the rt_sigframe (len(b) == frameLen) that
+// delivers d for the context f.
+func buildSigFrame(b []byte, f *trap.Frame, d *sigFrame) {
+	clear(b)
+	put64(b, 0, d.restorer) // pretcode: the handler returns into the restorer
+	uc := uintptr(frameUC)
+	put64(b, uc+ucStack, uint64(d.alt[0]))
+	put64(b, uc+ucStack+8, uint64(d.alt[1]))
+	put64(b, uc+ucStack+16, uint64(d.alt[2]))
+	mc := uc + ucMcontext
+	for i, r := range mcRegs(f) {
+		put64(b, mc+uintptr(i)*8, uint64(*r))
+	}
+	put64(b, mc+mcRIP, uint64(f.RIP))
+	put64(b, mc+mcEFL, uint64(f.RFLAGS))
+	put64(b, mc+mcCSGSFS, uint64(f.CS)|uint64(f.SS)<<48)
+	put64(b, mc+mcErr, uint64(d.errCode))
+	put64(b, mc+mcTrapno, uint64(f.Vector))
+	put64(b, mc+mcOldmask, d.mask)
+	put64(b, mc+mcCR2, uint64(d.addr))
+	put64(b, mc+mcFpstate, uint64(d.fp))
+	put64(b, uc+ucSigmask, d.mask)
+	info := uintptr(frameInfo)
+	put64(b, info, uint64(uint32(d.sig))) // si_signo; si_errno = 0
+	put64(b, info+8, uint64(uint32(int32(d.code))))
+	if d.code == siTkill {
+		put64(b, info+16, 1) // si_pid = 1, si_uid = 0
+	} else {
+		put64(b, info+16, uint64(d.addr)) // si_addr
+	}
+}
+
+// restoreSigFrame reads the ucontext b (len ucSize) back into f and
+// returns the FXSAVE image's address and the signal mask to restore.
+func restoreSigFrame(b []byte, f *trap.Frame) (fp uintptr, mask uint64) {
 	get := func(off uintptr) uintptr { return uintptr(le64(b[off:])) }
 	mc := uintptr(ucMcontext)
 	for i, r := range mcRegs(f) {
 		*r = get(mc + uintptr(i)*8)
 	}
 	f.RIP = get(mc + mcRIP)
-	// Only the arithmetic flags, DF, TF and AC come from the frame; IF stays on.
+	// Only the arithmetic flags, TF, DF and AC come from the frame; IF stays on.
 	const userFlags = 0x0CD5 | 1<<8 | 1<<18
 	f.RFLAGS = f.RFLAGS&^userFlags | get(mc+mcEFL)&userFlags | trap.FlagIF
-	if fp := get(mc + mcFpstate); fp != 0 {
+	return get(mc + mcFpstate), uint64(get(ucSigmask)) &^ (bit(SIGKILL) | bit(19))
+}
+
+// rtSigreturn restores the context saved by deliver; RSP points just past
+// pretcode, at the ucontext the handler may have edited (async preemption does).
+func rtSigreturn(f *trap.Frame) {
+	b, ok := userBytes(f.RSP, ucSize, false)
+	if !ok {
+		Killed(f, SIGSEGV, SI_KERNEL, f.RSP)
+	}
+	fp, mask := restoreSigFrame(b, f)
+	if fp != 0 {
 		if _, ok := userBytes(fp, fxSize, false); ok {
 			copyFX(f.FX, fp)
-			// Never let a handler load a MXCSR with reserved bits (#GP on FXRSTOR).
-			*mxcsr(f.FX) &= 0xFFFF
+			*mxcsr(f.FX) &= mxcsrValid // reserved bits would make FXRSTOR fault
 		}
 	}
-	Sched.Current().SigMask = uint64(get(ucSigmask)) &^ (bit(SIGKILL) | bit(19))
+	Sched.Current().SigMask = mask
 }
+
+// mxcsrValid masks MXCSR's defined bits (SDM vol. 1, 10.2.3).
+const mxcsrValid = 0xFFFF
 
 // Killed ends the program as a signal would on Linux: a report on stderr
 // and exit status 128+sig (what a shell shows for a process killed by sig).
