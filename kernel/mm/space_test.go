@@ -475,3 +475,36 @@ func TestSpaceInvalidate(t *testing.T) {
 		t.Errorf("Munmap flushed %#x, want %#x", flushed, want)
 	}
 }
+
+func TestSpaceCommitReserve(t *testing.T) {
+	s, _ := newSpace(t, 10) // 10 frames available
+	a := mustMmap(t, s, 0, 32*P, 0, false)
+	s.Reserve = 2
+	tests := []struct {
+		name string
+		op   func() int
+		want int
+	}{
+		{"fixed RW over the limit", func() int { _, e := s.Mmap(a, 9*P, RW, true, false); return e }, ENOMEM},
+		{"fixed RW at the limit", func() int { _, e := s.Mmap(a, 8*P, RW, true, false); return e }, OK},
+		{"fixed RW noreserve", func() int { _, e := s.Mmap(a+8*P, 9*P, RW, true, true); return e }, OK},
+		{"fixed read-only", func() int { _, e := s.Mmap(a+17*P, 9*P, ProtRead, true, false); return e }, OK},
+		{"fresh RW mapping", func() int { _, e := s.Mmap(0, 100*P, RW, false, false); return e }, OK},
+		{"mprotect RW over the limit", func() int { return s.Mprotect(a+17*P, 9*P, RW) }, ENOMEM},
+		{"mprotect RW at the limit", func() int { return s.Mprotect(a+17*P, 8*P, RW) }, OK},
+		{"mprotect read-only", func() int { return s.Mprotect(a, 32*P, ProtRead) }, OK},
+	}
+	for _, tt := range tests {
+		before := spaceVMAs(s)
+		if got := tt.op(); got != tt.want {
+			t.Errorf("%s: = %d, want %d (VMAs %v)", tt.name, got, tt.want, spaceVMAs(s))
+		}
+		if after := spaceVMAs(s); tt.want != OK && !reflect.DeepEqual(after, before) {
+			t.Errorf("%s: refused, but VMAs changed from %v to %v", tt.name, before, after)
+		}
+	}
+	s.Reserve = 0 // no limit
+	if _, e := s.Mmap(a, 32*P, RW, true, false); e != OK {
+		t.Errorf("fixed RW without a reserve = %d, want OK", e)
+	}
+}
