@@ -63,6 +63,7 @@ func kmain(magic, info, appEntry, imageEnd uintptr, tsc uint64) {
 	initMemory(imageEnd)                      // 7. frames, identity map, the program's address space
 	calibrate()                               // 8. TSC and APIC timer against the PIT; RTC wall time
 	lapic.Enable(apic{}, trap.VectorSpurious) // 9. the scheduler's timer
+	sys.IOAPIC = ioapicRegs{}                 // and device interrupts, routed on demand
 	sys.InitFiles()                           // 10. fds 0, 1, 2
 	first := firstThread(appEntry)            // 11. stack with argv, envp, auxv, as execve builds it
 	milestone("kernel-ready")

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"unigo/boot"
+	"unigo/drivers/ioapic"
 	"unigo/drivers/lapic"
 	"unigo/kernel/cpu"
 	"unigo/kernel/mm"
@@ -18,6 +19,10 @@ const (
 	mmapLo     = 1 << 40        // mmap(NULL) places mappings in [mmapLo, mmapHi)
 	mmapHi     = 0x7f0000000000 // like Linux's mmap base
 	maxRAMSize = 512 * gib      // the identity map must stay below the runtime's arena hints (0xc000000000)
+	// QEMU microvm's virtio-mmio transports: 24 slots of 512 bytes
+	// (hw/i386/microvm.c, VIRTIO_MMIO_BASE); mapped uncached for drivers.
+	virtioMMIOBase = 0xFEB00000
+	virtioMMIOEnd  = virtioMMIOBase + 24*512
 )
 
 func bootSpace() *mm.Space { return &sys.Space }
@@ -92,7 +97,12 @@ func initMemory(imageEnd uintptr) {
 		_, at := s.PT.Entry(g)
 		s.PT.SetEntry(at, 0)
 	}
-	mapOrDie(s.PT.Map(lapic.DefaultBase, lapic.DefaultBase, mm.PTEWritable|mm.PTENoCache|mm.PTEWriteThr|mm.NoExec))
+	mmio := mm.PTEWritable | mm.PTENoCache | mm.PTEWriteThr | mm.NoExec
+	mapOrDie(s.PT.Map(lapic.DefaultBase, lapic.DefaultBase, mmio))
+	mapOrDie(s.PT.Map(ioapic.DefaultBase, ioapic.DefaultBase, mmio))
+	for pa := uintptr(virtioMMIOBase); pa < virtioMMIOEnd; pa += mm.PageSize {
+		mapOrDie(s.PT.Map(pa, pa, mmio))
+	}
 	cpu.WriteCR3(s.PT.Root)
 	cpu.WriteCR0(cpu.ReadCR0() | cpu.CR0_WP) // the kernel too must not write read-only pages
 

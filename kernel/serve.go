@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -17,7 +18,38 @@ import (
 var (
 	fileSystem *vfs.FS
 	serverOnce sync.Once
+	netHandler func(nr uintptr, a [6]uintptr) uintptr
 )
+
+// RegisterNet installs the handler of socket calls (package net does, at
+// init): the server passes it every call whose number has sys.NetCall set,
+// with the flag cleared and the socket's handle in a[0].
+func RegisterNet(h func(nr uintptr, a [6]uintptr) uintptr) { netHandler = h }
+
+// AddFile puts a read-only file into the root file system.
+func AddFile(path string, data []byte) {
+	if booted {
+		startServer()
+		fileSystem.AddFile(path, data)
+	}
+}
+
+// Param returns the value of a "key=value" token of the kernel command
+// line (unigo run passes -ip, -gw, -dns this way).
+func Param(key string) (string, bool) {
+	if !booted {
+		return "", false
+	}
+	for _, tok := range strings.Fields(bootInfo.CmdlineString()) {
+		if v, ok := strings.CutPrefix(tok, key+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// Booted reports whether the program runs under unigo.
+func Booted() bool { return booted }
 
 // startServer starts the server goroutine; called from init, once the
 // Go runtime runs.
@@ -89,11 +121,18 @@ const (
 	wOK          = 2
 	eRANGE       = 34
 	eNOSYS       = 38
+	eAFNOSUPPORT = 97
 )
 
 // serveCall runs one file system call. Pointers in a are the calling
 // program's: the server shares its address space.
 func serveCall(nr uintptr, a [6]uintptr) uintptr {
+	if nr&sys.NetCall != 0 {
+		if netHandler == nil {
+			return ^uintptr(eAFNOSUPPORT - 1)
+		}
+		return netHandler(nr&^sys.NetCall, a)
+	}
 	fs := fileSystem
 	h := int(int32(a[0]))
 	ret := func(n int, e vfs.Errno) uintptr {

@@ -27,6 +27,9 @@ func handleTrap(f *trap.Frame) {
 		lapic.EOI(apic{})
 	case v == trap.VectorPageFault:
 		pageFault(f)
+	case v >= sys.IRQVectorBase && v < sys.IRQVectorBase+sys.MaxGSI:
+		sys.IRQ(int(v - sys.IRQVectorBase))
+		lapic.EOI(apic{})
 	case v >= trap.NumExceptions && v < trap.NumVectors:
 		sys.Stats.Interrupts++ // a stray legacy interrupt: nothing to do
 	case trap.This().Depth > 1:

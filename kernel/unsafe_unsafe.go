@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"unigo/boot"
+	"unigo/drivers/ioapic"
 	"unigo/drivers/lapic"
 	"unigo/kernel/mm"
 )
@@ -33,6 +34,19 @@ func (apic) Read32(off uintptr) uint32 {
 
 func (apic) Write32(off uintptr, v uint32) {
 	*(*uint32)(mm.At(lapic.DefaultBase + off)) = v
+}
+
+// ioapicRegs is the I/O APIC's MMIO window, mapped uncached by initMemory.
+type ioapicRegs struct{}
+
+var _ ioapic.MMIO = ioapicRegs{}
+
+func (ioapicRegs) Read32(off uintptr) uint32 {
+	return *(*uint32)(mm.At(ioapic.DefaultBase + off))
+}
+
+func (ioapicRegs) Write32(off uintptr, v uint32) {
+	*(*uint32)(mm.At(ioapic.DefaultBase + off)) = v
 }
 
 // userBytes exposes program memory for the kernel's own writes (initial

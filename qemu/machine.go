@@ -6,10 +6,12 @@
 package qemu
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 )
 
 // Binary is the QEMU system emulator unigo runs.
@@ -28,6 +30,42 @@ type Config struct {
 	SMP     int
 	// Host-side file descriptors (in the QEMU process) of the three channels.
 	StdoutFD, StderrFD, ControlFD int
+	// Net is "user" (QEMU's user-mode NAT), "tap:NAME" or "none".
+	Net string
+	// Forwards are host-to-guest port forwards for user networking,
+	// "tcp:HOSTPORT:GUESTPORT" or "udp:...".
+	Forwards []string
+}
+
+// netArgs wires one virtio-net NIC: virtio-mmio on microvm (the kernel's
+// driver), virtio-pci elsewhere.
+func netArgs(c Config) ([]string, error) {
+	var netdev string
+	switch {
+	case c.Net == "" || c.Net == "none":
+		return nil, nil
+	case c.Net == "user":
+		netdev = "user,id=n0"
+		for _, f := range c.Forwards {
+			p := strings.Split(f, ":")
+			if len(p) != 3 {
+				return nil, fmt.Errorf("bad port forward %q", f)
+			}
+			netdev += ",hostfwd=" + p[0] + ":127.0.0.1:" + p[1] + "-:" + p[2]
+		}
+	case strings.HasPrefix(c.Net, "tap:"):
+		if len(c.Forwards) > 0 {
+			return nil, errors.New("-p needs -net user")
+		}
+		netdev = "tap,id=n0,script=no,downscript=no,ifname=" + strings.TrimPrefix(c.Net, "tap:")
+	default:
+		return nil, fmt.Errorf("unknown -net %q (want user, tap:NAME or none)", c.Net)
+	}
+	dev := "virtio-net-pci,netdev=n0"
+	if c.Machine == "microvm" {
+		dev = "virtio-net-device,netdev=n0"
+	}
+	return []string{"-netdev", netdev, "-device", dev}, nil
 }
 
 // Ports shared with the guest (drivers/uart16550, drivers/qemudebug).
@@ -73,7 +111,11 @@ func Args(c Config) ([]string, error) {
 		return nil, fmt.Errorf("unknown accelerator %q (want kvm or tcg)", c.Accel)
 	}
 	fd := func(n int) string { return "/dev/fd/" + strconv.Itoa(n) }
-	return []string{
+	nic, err := netArgs(c)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{
 		"-M", machine, "-accel", c.Accel, "-cpu", cpu,
 		"-m", strconv.Itoa(c.MemMB), "-smp", strconv.Itoa(c.SMP),
 		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
@@ -85,7 +127,10 @@ func Args(c Config) ([]string, error) {
 		"-device", "isa-serial,chardev=err,iobase=" + com2 + ",irq=3",
 		"-device", "isa-debugcon,chardev=ctl,iobase=" + controlPort,
 		"-device", "isa-debug-exit,iobase=" + debugExitPort + ",iosize=0x01",
-	}, nil
+		// virtio 1.x on virtio-mmio (QEMU defaults to legacy transports).
+		"-global", "virtio-mmio.force-legacy=false",
+	}
+	return append(args, nic...), nil
 }
 
 // Find returns QEMU's path or an error that says how to install it.

@@ -84,3 +84,24 @@ func (f *Frames) Free(pa uintptr) {
 
 // Available is how many frames Alloc can still hand out.
 func (f *Frames) Available() uint64 { return f.Total - f.InUse }
+
+// AllocContiguous returns n physically contiguous zeroed frames, for
+// device (DMA) memory that lives as long as the guest: taken only from the
+// bump ranges, never returned.
+func (f *Frames) AllocContiguous(n uint64) (pa uintptr, ok bool) {
+	size := uintptr(n) * PageSize
+	for i := 0; i < f.nranges; i++ {
+		r := &f.ranges[i]
+		if r.end-r.next >= size {
+			pa = r.next
+			r.next += size
+			for p := pa; p < pa+size; p += PageSize {
+				f.Mem.ZeroPage(p)
+			}
+			f.InUse += n
+			f.Peak = max(f.Peak, f.InUse)
+			return pa, true
+		}
+	}
+	return 0, false
+}

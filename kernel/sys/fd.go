@@ -12,6 +12,8 @@ const (
 	kindEventfd
 	kindEpoll
 	kindServed // a file of the server goroutine's file system (handle)
+	kindSocket // a socket of package net (handle)
+	kindIRQ    // an interrupt line (handle = GSI; count = times fired)
 )
 
 // Open flags (include/uapi/asm-generic/fcntl.h).
@@ -48,7 +50,7 @@ type file struct {
 	fdflags uint8
 	flags   uint32
 	count   uint64 // eventfd counter
-	handle  int    // kindServed: the server's handle
+	handle  int    // kindServed, kindSocket: the server's handle; kindIRQ: the GSI
 	ints    [maxInterests]interest
 	nints   int
 }
@@ -90,6 +92,17 @@ func read(fd int, buf, n uintptr) uintptr {
 	switch f.kind {
 	case kindServed:
 		return servedFD(sysRead, [6]uintptr{uintptr(fd), buf, n}, 0)
+	case kindSocket:
+		return socketFD(sysRead, [6]uintptr{uintptr(fd), buf, n})
+	case kindIRQ:
+		if f.count == 0 {
+			return errno(EAGAIN)
+		}
+		if n < 8 || !store64(buf, f.count) {
+			return errno(EINVAL)
+		}
+		f.count = 0
+		return 8
 	case kindConsole:
 		return 0 // stdin is empty: EOF
 	case kindEventfd:
@@ -116,6 +129,8 @@ func write(fd int, buf, n uintptr) uintptr {
 	switch f.kind {
 	case kindServed:
 		return servedFD(sysWrite, [6]uintptr{uintptr(fd), buf, n}, 0)
+	case kindSocket:
+		return socketFD(sysWrite, [6]uintptr{uintptr(fd), buf, n})
 	case kindConsole:
 		b, ok := userBytes(buf, n, false)
 		if !ok {
@@ -141,6 +156,12 @@ func write(fd int, buf, n uintptr) uintptr {
 }
 
 func writev(fd int, iov, cnt uintptr) uintptr {
+	if f := get(fd); f != nil && f.kind == kindSocket {
+		return socketFD(sysWritev, [6]uintptr{uintptr(fd), iov, cnt})
+	}
+	if f := get(fd); f != nil && f.kind == kindServed {
+		return firstIov(fd, iov, cnt, write) // one hand-off: a short write is allowed
+	}
 	var total uintptr
 	for i := uintptr(0); i < cnt; i++ {
 		base, ok1 := load64(iov + 16*i)
@@ -173,6 +194,12 @@ func closeFD(fd int) uintptr {
 	if f == nil {
 		return errno(EBADF)
 	}
+	if f.kind == kindSocket && !sharedHandle(fd) {
+		h := f.handle
+		*f = file{}
+		dropInterests(fd)
+		return closeSocket(h)
+	}
 	if f.kind == kindServed && !sharedHandle(fd) {
 		h := f.handle
 		*f = file{}
@@ -181,7 +208,13 @@ func closeFD(fd int) uintptr {
 		return handoff(sysClose, [6]uintptr{uintptr(h)})
 	}
 	*f = file{}
-	for i := range files { // drop interests in the closed fd
+	dropInterests(fd)
+	return 0
+}
+
+// dropInterests removes a closed fd from every epoll instance.
+func dropInterests(fd int) {
+	for i := range files {
 		e := &files[i]
 		if e.kind != kindEpoll {
 			continue
@@ -194,7 +227,6 @@ func closeFD(fd int) uintptr {
 			}
 		}
 	}
-	return 0
 }
 
 // Mode bits (include/uapi/linux/stat.h).
@@ -219,8 +251,11 @@ func fstat(fd int, buf uintptr) uintptr {
 		b[i] = 0
 	}
 	mode := uint32(0o600)
-	if f.kind == kindConsole {
+	switch f.kind {
+	case kindConsole:
 		mode = sIFCHR | 0o620
+	case kindSocket:
+		mode = 0o140000 | 0o777 // S_IFSOCK
 	}
 	b[16] = 1 // st_nlink
 	b[24], b[25], b[26], b[27] = byte(mode), byte(mode>>8), byte(mode>>16), byte(mode>>24)
@@ -297,7 +332,7 @@ func epollCtl(epfd, op, fd int, ev uintptr) uintptr {
 	if e.kind != kindEpoll || epfd == fd {
 		return errno(EINVAL)
 	}
-	if t.kind != kindEventfd {
+	if t.kind != kindEventfd && t.kind != kindSocket && t.kind != kindIRQ {
 		return errno(EPERM) // as Linux answers for regular files: Go then does blocking I/O
 	}
 	idx := -1
@@ -354,6 +389,12 @@ func readiness(fd int32) uint32 {
 			r |= epollIn
 		}
 		return r
+	case kindIRQ:
+		if f.count > 0 {
+			return epollIn
+		}
+	case kindSocket:
+		return socks[f.handle].ready
 	}
 	return 0
 }
@@ -433,5 +474,54 @@ func epollWait(epfd int, buf uintptr, max, timeoutMS int) uintptr {
 	}
 	t := Sched.Block(sched.WaitPoll, deadline)
 	t.Obj, t.Buf, t.Max = epfd, buf, max
+	return 0
+}
+
+func readv(fd int, iov, cnt uintptr) uintptr {
+	f := get(fd)
+	if f == nil {
+		return errno(EBADF)
+	}
+	if f.kind == kindSocket {
+		return socketFD(sysReadv, [6]uintptr{uintptr(fd), iov, cnt})
+	}
+	if f.kind == kindServed {
+		return firstIov(fd, iov, cnt, read) // one hand-off: a short read is allowed
+	}
+	var total uintptr
+	for i := uintptr(0); i < cnt; i++ {
+		base, ok1 := load64(iov + 16*i)
+		n, ok2 := load64(iov + 16*i + 8)
+		if !ok1 || !ok2 {
+			return errno(EFAULT)
+		}
+		r := read(fd, uintptr(base), uintptr(n))
+		if int(r) < 0 {
+			if total > 0 {
+				return total
+			}
+			return r
+		}
+		total += r
+		if r < uintptr(n) {
+			break
+		}
+	}
+	return total
+}
+
+// firstIov runs op on the first non-empty iovec only: a call handed off
+// to the server must be one request.
+func firstIov(fd int, iov, cnt uintptr, op func(fd int, buf, n uintptr) uintptr) uintptr {
+	for i := uintptr(0); i < cnt; i++ {
+		base, ok1 := load64(iov + 16*i)
+		n, ok2 := load64(iov + 16*i + 8)
+		if !ok1 || !ok2 {
+			return errno(EFAULT)
+		}
+		if n != 0 {
+			return op(fd, uintptr(base), uintptr(n))
+		}
+	}
 	return 0
 }

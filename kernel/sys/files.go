@@ -127,7 +127,7 @@ func fileCall(nr uintptr, a [6]uintptr) (r uintptr, ok bool) {
 // dup copies fd to the lowest free fd (newfd < 0) or to newfd.
 func dup(fd, newfd int, flags uint32) uintptr {
 	f := get(fd)
-	if f == nil || f.kind != kindConsole && f.kind != kindServed {
+	if f == nil || f.kind != kindConsole && f.kind != kindServed && f.kind != kindSocket {
 		return errno(EBADF)
 	}
 	if newfd >= MaxFDs {
@@ -154,9 +154,9 @@ func dup(fd, newfd int, flags uint32) uintptr {
 
 // sharedHandle reports whether another fd refers to fd's server handle.
 func sharedHandle(fd int) bool {
-	h := files[fd].handle
+	h, k := files[fd].handle, files[fd].kind
 	for i := range files {
-		if i != fd && files[i].kind == kindServed && files[i].handle == h {
+		if i != fd && files[i].kind == k && files[i].handle == h {
 			return true
 		}
 	}

@@ -74,16 +74,40 @@ func handoff(nr uintptr, args [6]uintptr) uintptr {
 		return errno(EAGAIN)
 	}
 	reqs[id] = request{used: true, slot: Sched.CurrentIndex(), nr: nr, args: args}
+	enqueue(id)
+	Sched.Block(sched.WaitHandoff, 0)
+	wakeServer()
+	return 0 // the server's result replaces it
+}
+
+// post queues a request nobody waits for (its result is dropped). It
+// does not wake the server: the caller may hold its P (RawSyscall), and
+// the server would find none; the next blocking request wakes it, and
+// requests run in order.
+func post(nr uintptr, args [6]uintptr) bool {
+	for i := range reqs {
+		if !reqs[i].used {
+			reqs[i] = request{used: true, slot: -1, nr: nr, args: args}
+			enqueue(i)
+			return true
+		}
+	}
+	return false
+}
+
+func enqueue(id int) {
 	queue[(qhead+qlen)%maxRequests] = id
 	qlen++
-	Sched.Block(sched.WaitHandoff, 0)
+}
+
+// wakeServer gives the waiting server its next request.
+func wakeServer() {
 	if server.waiting {
 		if next, ok := take(server.record); ok {
 			server.waiting = false
 			Sched.WakeFirst(server.slot, uintptr(next))
 		}
 	}
-	return 0 // the server's result replaces it
 }
 
 // take pops the next request and writes it to the server's record.
@@ -116,7 +140,9 @@ func serve(f *trap.Frame) uintptr {
 	}
 	if done < maxRequests && reqs[done].used {
 		r := &reqs[done]
-		Sched.WakeFirst(r.slot, completed(r, result))
+		if r.slot >= 0 {
+			Sched.WakeFirst(r.slot, completed(r, result))
+		}
 		r.used = false
 		Handoffs++
 	}
@@ -132,6 +158,9 @@ func serve(f *trap.Frame) uintptr {
 // a successful openat returns a server handle, for which the kernel now
 // allocates the file descriptor.
 func completed(r *request, result uintptr) uintptr {
+	if int(result) >= 0 && r.nr == sysAccept4|NetCall {
+		return completedAccept(r, result)
+	}
 	if r.nr != sysOpenat || int(result) < 0 {
 		return result
 	}

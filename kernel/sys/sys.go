@@ -201,7 +201,12 @@ func Dispatch(f *trap.Frame) {
 		Stats.Calls[n]++
 	}
 	a0, a1, a2, a3 := f.DI, f.SI, f.DX, f.R10
-	if r, ok := fileCall(n, [6]uintptr{a0, a1, a2, a3, f.R8, f.R9}); ok {
+	args := [6]uintptr{a0, a1, a2, a3, f.R8, f.R9}
+	if r, ok := fileCall(n, args); ok {
+		f.AX = r
+		return
+	}
+	if r, ok := socketCall(n, args); ok {
 		f.AX = r
 		return
 	}
@@ -209,6 +214,14 @@ func Dispatch(f *trap.Frame) {
 	switch n {
 	case SysServe:
 		r = serve(f)
+	case SysNotify:
+		r = notify(int(a0), uint32(a1), a2 != 0)
+	case SysDMAAlloc:
+		r = dmaAlloc(a0)
+	case SysIRQOpen:
+		r = irqOpen(int(a0))
+	case sysReadv:
+		r = readv(int(a0), a1, a2)
 	case SysTestKernelFault:
 		r = uintptr(crashForTest(0))
 	case sysRead:

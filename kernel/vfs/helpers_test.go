@@ -155,7 +155,7 @@ func mustStat(t testing.TB, fs *FS, path string, flags int) stat {
 	t.Helper()
 	st, e := statPath(fs, AT_FDCWD, path, flags)
 	if e != OK {
-		t.Fatalf("Stat(%q, %#x) = %d, want OK", path, flags, e)
+		t.Fatalf("Stat(%q, %#x) = %v, want OK", path, flags, e)
 	}
 	return st
 }
@@ -164,7 +164,7 @@ func mustOpen(t testing.TB, fs *FS, path string, flags int) int {
 	t.Helper()
 	h, e := fs.Open(AT_FDCWD, path, flags, 0o644)
 	if e != OK {
-		t.Fatalf("Open(%q, %#o) = %d, want OK", path, flags, e)
+		t.Fatalf("Open(%q, %#o) = %v, want OK", path, flags, e)
 	}
 	if h <= 0 {
 		t.Fatalf("Open(%q, %#o) = handle %d, want > 0", path, flags, h)
@@ -180,7 +180,7 @@ func readAll(t testing.TB, fs *FS, h int) string {
 	for {
 		n, e := fs.Read(h, buf, -1)
 		if e != OK {
-			t.Fatalf("Read(%d) = %d, want OK", h, e)
+			t.Fatalf("Read(%d) = %v, want OK", h, e)
 		}
 		if n == 0 {
 			return string(out)
@@ -203,21 +203,21 @@ func writeFile(t testing.TB, fs *FS, path, s string) {
 	h := mustOpen(t, fs, path, O_CREAT|O_TRUNC|O_WRONLY)
 	defer fs.Close(h)
 	if n, e := fs.Write(h, []byte(s), -1); n != len(s) || e != OK {
-		t.Fatalf("Write(%q, %d bytes) = %d, %d, want %d, OK", path, len(s), n, e, len(s))
+		t.Fatalf("Write(%q, %d bytes) = %d, %v, want %d, OK", path, len(s), n, e, len(s))
 	}
 }
 
 func mustMkdir(t testing.TB, fs *FS, path string) {
 	t.Helper()
 	if e := fs.Mkdir(AT_FDCWD, path, 0o755); e != OK {
-		t.Fatalf("Mkdir(%q) = %d, want OK", path, e)
+		t.Fatalf("Mkdir(%q) = %v, want OK", path, e)
 	}
 }
 
 func mustSymlink(t testing.TB, fs *FS, target, path string) {
 	t.Helper()
 	if e := fs.Symlink(target, AT_FDCWD, path); e != OK {
-		t.Fatalf("Symlink(%q, %q) = %d, want OK", target, path, e)
+		t.Fatalf("Symlink(%q, %q) = %v, want OK", target, path, e)
 	}
 }
 
@@ -271,7 +271,7 @@ func readDirHandle(t testing.TB, fs *FS, h, bufLen int) []dirent {
 		}
 		n, e := fs.Getdents(h, buf)
 		if e != OK {
-			t.Fatalf("Getdents(%d, %d bytes) = %d, %d, want OK", h, bufLen, n, e)
+			t.Fatalf("Getdents(%d, %d bytes) = %d, %v, want OK", h, bufLen, n, e)
 		}
 		if n < 0 || n > bufLen {
 			t.Fatalf("Getdents(%d, %d bytes) = %d, want in [0, %d]", h, bufLen, n, bufLen)

@@ -204,7 +204,7 @@ func (fs *FS) Write(h int, b []byte, off int64) (int, Errno) {
 		}
 	}
 	end := pos + int64(len(b))
-	if end > maxFileSize {
+	if pos > maxFileSize || end > maxFileSize {
 		return 0, ENOSPC
 	}
 	if end > int64(len(n.data)) {
@@ -213,7 +213,7 @@ func (fs *FS) Write(h int, b []byte, off int64) (int, Errno) {
 			copy(grown, n.data)
 			n.data = grown
 		} else {
-			n.data = n.data[:end]
+			n.data = append(n.data, make([]byte, end-int64(len(n.data)))...)
 		}
 	}
 	copy(n.data[pos:], b)

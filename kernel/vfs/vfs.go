@@ -173,3 +173,24 @@ func (fs *FS) LoadCpio(archive string) error {
 		return nil
 	})
 }
+
+// AddFile puts a read-only file into the root (creating its directories),
+// for files the kernel synthesises: /etc/resolv.conf, /etc/hosts.
+func (fs *FS) AddFile(path string, data []byte) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	dir := fs.root
+	for _, p := range parts[:len(parts)-1] {
+		k, ok := dir.kids[p]
+		if !ok {
+			k = fs.newNode(p, S_IFDIR|0o755, dir, true)
+		}
+		if !k.isDir() {
+			return
+		}
+		dir = k
+	}
+	n := fs.newNode(parts[len(parts)-1], S_IFREG|0o644, dir, true)
+	n.data = append([]byte(nil), data...)
+}

@@ -160,17 +160,31 @@ func build(targets []string, filesDir string) (img []byte, name string, err erro
 		}
 	}
 
-	ov, _ := json.Marshal(map[string]any{"Replace": overlay})
 	ovPath := filepath.Join(tmp, "overlay.json")
-	if err := os.WriteFile(ovPath, ov, 0o644); err != nil {
+	writeOverlay := func() error {
+		ov, _ := json.Marshal(map[string]any{"Replace": overlay})
+		return os.WriteFile(ovPath, ov, 0o644)
+	}
+	if err := writeOverlay(); err != nil {
 		return nil, "", err
+	}
+	env := append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GO111MODULE=on", "GOWORK=off", "GOFLAGS=-mod=mod")
+	// Programs that use the network get unigo/net (netstack, NIC driver,
+	// sockets); the others carry none of it.
+	if usesNet, err := dependsOn("net", dir, ovPath, modArgs, pkgArgs, env); err != nil {
+		return nil, "", err
+	} else if usesNet {
+		imports += "\nimport _ \"unigo/net\"\n"
+		if err := os.WriteFile(inject, []byte(imports), 0o644); err != nil {
+			return nil, "", err
+		}
 	}
 	elfPath := filepath.Join(tmp, "program.elf")
 	args := append([]string{"build", "-overlay", ovPath, "-o", elfPath}, modArgs...)
 	args = append(args, pkgArgs...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GO111MODULE=on", "GOWORK=off", "GOFLAGS=-mod=mod")
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return nil, "", errCompile
@@ -261,4 +275,24 @@ func sameFile(a, b string) bool {
 	sa, err1 := os.Stat(a)
 	sb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// dependsOn reports whether the program imports pkg, directly or not.
+func dependsOn(pkg, dir, overlay string, modArgs, pkgArgs, env []string) (bool, error) {
+	args := append([]string{"list", "-overlay", overlay, "-deps", "-f", "{{.ImportPath}}"}, modArgs...)
+	cmd := exec.Command("go", append(args, pkgArgs...)...)
+	cmd.Dir, cmd.Env = dir, env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		os.Stderr.WriteString(stderr.String())
+		return false, errCompile
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == pkg {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -39,6 +39,9 @@ type runOpts struct {
 	verbose        bool
 	image          string
 	args           []string
+	net            string
+	forwards       []string
+	ip, gw, dns    string
 }
 
 func runCmd(argv []string) int {
@@ -52,6 +55,27 @@ func runCmd(argv []string) int {
 	fs.DurationVar(&o.timeout, "timeout", 0, "kill the guest after this long and exit 124 (0: never)")
 	fs.Var(&o.env, "e", "set an environment variable `KEY=VAL` in the guest (repeatable)")
 	fs.BoolVar(&o.verbose, "v", false, "print boot milestones and kernel statistics on stderr")
+	fs.StringVar(&o.net, "net", "user", "network: user (QEMU's NAT; guest 10.0.2.15), tap:NAME or none")
+	fs.Func("p", "forward `[tcp:|udp:]HOST:GUEST` port from the host's 127.0.0.1 to the guest (repeatable; -net user)", func(v string) error {
+		p := strings.Split(v, ":")
+		proto := "tcp"
+		if len(p) == 3 {
+			proto, p = p[0], p[1:]
+		}
+		if len(p) != 2 || proto != "tcp" && proto != "udp" {
+			return fmt.Errorf("want [tcp:|udp:]HOSTPORT:GUESTPORT, got %q", v)
+		}
+		for _, port := range p {
+			if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+				return fmt.Errorf("bad port %q", port)
+			}
+		}
+		o.forwards = append(o.forwards, proto+":"+p[0]+":"+p[1])
+		return nil
+	})
+	fs.StringVar(&o.ip, "ip", "", "static guest address `ADDR/PREFIX` (default 10.0.2.15/24, as QEMU user networking expects)")
+	fs.StringVar(&o.gw, "gw", "", "gateway `ADDR` (default 10.0.2.2)")
+	fs.StringVar(&o.dns, "dns", "", "DNS servers `ADDR[,ADDR]` (default 10.0.2.3)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: unigo run [flags] IMAGE [-- ARGS...]")
 		fs.PrintDefaults()
@@ -135,8 +159,9 @@ func run(o *runOpts) (int, error) {
 	ctlR, ctlW, _ := os.Pipe()
 	args, err := qemu.Args(qemu.Config{
 		Kernel: kernel, Machine: o.machine, Accel: o.accel, MemMB: o.mem, SMP: o.smp,
-		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose),
+		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose) + netParams(o),
 		StdoutFD: 3, StderrFD: 4, ControlFD: 5,
+		Net: o.net, Forwards: o.forwards,
 	})
 	if err != nil {
 		return exitUsage, err
@@ -231,4 +256,15 @@ func (c *control) read(r io.Reader) {
 			}
 		}
 	}
+}
+
+// netParams passes the static network configuration on the kernel command line.
+func netParams(o *runOpts) string {
+	var b strings.Builder
+	for k, v := range map[string]string{"ip": o.ip, "gw": o.gw, "dns": o.dns} {
+		if v != "" {
+			b.WriteString(" " + k + "=" + pctEncode(v))
+		}
+	}
+	return b.String()
 }

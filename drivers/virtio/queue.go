@@ -1,0 +1,150 @@
+// Package virtio implements the driver side of virtio 1.x (OASIS virtio
+// spec v1.2): split virtqueues (§2.7) and the virtio-mmio transport
+// (§4.2), against small interfaces so that the logic runs under go test
+// with a fake device over plain memory.
+//
+// Wire it in: t := NewMMIO(regs); negotiate features with t; q :=
+// NewQueue(size, mem, phys) for each queue, t.SetupQueue(i, q); then
+// Add/Publish/Notify to give buffers and Used to take them back.
+package virtio
+
+import (
+	"encoding/binary"
+	"errors"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Descriptor flags (§2.7.5).
+const (
+	descNext  = 1
+	descWrite = 2
+)
+
+// Errors.
+var (
+	ErrQueueFull = errors.New("virtio: no free descriptor")
+	// ErrDevice reports a device that wrote an impossible index or length.
+	ErrDevice = errors.New("virtio: device wrote an invalid used-ring entry")
+)
+
+// Queue is one split virtqueue whose descriptor table, available ring and
+// used ring live in mem (device-visible memory at physical address phys).
+type Queue struct {
+	size     uint16
+	mem      []byte
+	phys     uint64
+	descOff  int
+	availOff int
+	usedOff  int
+	free     []uint16
+	bufLen   []uint32 // length given to each descriptor (to validate used lengths)
+	availIdx uint16
+	lastUsed uint16
+	inFlight int
+}
+
+// QueueBytes is the memory NewQueue needs for a queue of size entries:
+// the descriptor table (16 bytes each), the available ring (6+2n) and, at
+// the next 4 KiB boundary, the used ring (6+8n).
+func QueueBytes(size uint16) int {
+	n := int(size)
+	return align(16*n+6+2*n, 4096) + align(6+8*n, 4096)
+}
+
+func align(v, a int) int { return (v + a - 1) &^ (a - 1) }
+
+// NewQueue lays a queue of size entries (a power of two) out in mem.
+func NewQueue(size uint16, mem []byte, phys uint64) (*Queue, error) {
+	if size == 0 || size&(size-1) != 0 {
+		return nil, errors.New("virtio: queue size must be a power of two")
+	}
+	if len(mem) < QueueBytes(size) {
+		return nil, errors.New("virtio: queue memory too small")
+	}
+	q := &Queue{size: size, mem: mem, phys: phys, descOff: 0, availOff: 16 * int(size)}
+	q.usedOff = align(q.availOff+6+2*int(size), 4096)
+	clear(mem[:QueueBytes(size)])
+	q.free = make([]uint16, size)
+	for i := range q.free {
+		q.free[i] = uint16(int(size) - 1 - i)
+	}
+	q.bufLen = make([]uint32, size)
+	return q, nil
+}
+
+// Size is the number of entries.
+func (q *Queue) Size() uint16 { return q.size }
+
+// Addresses returns the physical addresses of the three parts, for the transport.
+func (q *Queue) Addresses() (desc, driver, device uint64) {
+	return q.phys + uint64(q.descOff), q.phys + uint64(q.availOff), q.phys + uint64(q.usedOff)
+}
+
+// InFlight is how many buffers the device holds.
+func (q *Queue) InFlight() int { return q.inFlight }
+
+// Add offers one buffer at physical address addr (device-writable if
+// write), returning its descriptor id. Call Publish to make it visible.
+func (q *Queue) Add(addr uint64, length uint32, write bool) (uint16, error) {
+	if len(q.free) == 0 {
+		return 0, ErrQueueFull
+	}
+	id := q.free[len(q.free)-1]
+	q.free = q.free[:len(q.free)-1]
+	d := q.mem[q.descOff+16*int(id):]
+	binary.LittleEndian.PutUint64(d[0:], addr)
+	binary.LittleEndian.PutUint32(d[8:], length)
+	var flags uint16
+	if write {
+		flags = descWrite
+	}
+	binary.LittleEndian.PutUint16(d[12:], flags)
+	binary.LittleEndian.PutUint16(d[14:], 0)
+	q.bufLen[id] = length
+	ring := q.availOff + 4 + 2*int(q.availIdx%q.size)
+	binary.LittleEndian.PutUint16(q.mem[ring:], id)
+	q.availIdx++
+	q.inFlight++
+	return id, nil
+}
+
+// Publish makes the added buffers visible to the device (§2.7.13: the
+// ring entries before the index; the atomic store orders them).
+func (q *Queue) Publish() {
+	p := (*uint32)(unsafe.Pointer(&q.mem[q.availOff])) // flags (0) and idx
+	atomic.StoreUint32(p, uint32(q.availIdx)<<16)
+}
+
+// Used takes the next buffer the device has finished with: its id and
+// the length the device wrote. ok is false when there is none. A device
+// that writes an id out of range, an id not in flight, or a length
+// beyond the buffer gets ErrDevice: the caller must reset it.
+func (q *Queue) Used() (id uint16, length uint32, ok bool, err error) {
+	word := atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.mem[q.usedOff])))
+	devIdx := uint16(word >> 16)
+	if devIdx == q.lastUsed {
+		return 0, 0, false, nil
+	}
+	if uint16(devIdx-q.lastUsed) > q.size {
+		return 0, 0, false, ErrDevice
+	}
+	e := q.mem[q.usedOff+4+8*int(q.lastUsed%q.size):]
+	id32 := binary.LittleEndian.Uint32(e[0:])
+	length = binary.LittleEndian.Uint32(e[4:])
+	if id32 >= uint32(q.size) || q.bufLen[id32] == 0 || length > q.bufLen[id32] {
+		return 0, 0, false, ErrDevice
+	}
+	id = uint16(id32)
+	q.lastUsed++
+	q.bufLen[id] = 0
+	q.free = append(q.free, id)
+	q.inFlight--
+	return id, length, true, nil
+}
+
+// HasUsed reports whether the device has returned buffers not yet taken.
+func (q *Queue) HasUsed() bool {
+	word := atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.mem[q.usedOff])))
+	return uint16(word>>16) != q.lastUsed
+}

@@ -1,0 +1,346 @@
+package vfs
+
+// Tests of known, unfixed bugs. Each states Linux's behaviour and fails
+// until the bug is fixed; they are skipped unless -vfs.knownbugs is given:
+//
+//	go test ./kernel/vfs -run Bug -v -vfs.knownbugs
+//
+// When a bug is fixed, delete its knownBug call.
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/u-root/u-root/pkg/cpio"
+)
+
+// fstatat(fd, "", buf, AT_EMPTY_PATH) works on any handle (glibc >= 2.33
+// implements fstat with it); Stat calls dirOf first, which refuses a
+// non-directory handle with ENOTDIR.
+func TestBugStatEmptyPathOnFile(t *testing.T) {
+	knownBug(t)
+	fs := newStdFS(t)
+	for _, p := range []string{"/etc/passwd", "/lib/libc.so"} {
+		h := mustOpen(t, fs, p, O_RDONLY)
+		want := mustStat(t, fs, p, 0)
+		if got, e := statPath(fs, h, "", AT_EMPTY_PATH); e != OK || got != want {
+			t.Errorf("Stat(Open(%q), \"\", AT_EMPTY_PATH) = %+v, %v, want %+v, OK", p, got, e, want)
+		}
+	}
+}
+
+// open(O_CREAT) through a dangling symlink creates the symlink's target
+// (or fails); lookup returns (nil, cur, p, ENOENT) for the link itself, so
+// Open replaces the symlink with a new regular file.
+func TestBugCreateThroughDanglingSymlink(t *testing.T) {
+	knownBug(t)
+	tests := []struct {
+		target string
+		flags  int
+		e      Errno
+		file   string // where the new file must appear, if e == OK
+	}{
+		{"/tmp/target", O_CREAT | O_WRONLY, OK, "/tmp/target"},
+		{"target", O_CREAT | O_WRONLY, OK, "/tmp/target"},
+		{"/tmp/nodir/x", O_CREAT | O_WRONLY, ENOENT, ""},
+		{"/tmp/target", O_CREAT | O_EXCL | O_WRONLY, EEXIST, ""},
+	}
+	for _, tt := range tests {
+		fs := New()
+		mustSymlink(t, fs, tt.target, "/tmp/l")
+		h, e := fs.Open(AT_FDCWD, "/tmp/l", tt.flags, 0o644)
+		if e != tt.e {
+			t.Errorf("Open(/tmp/l -> %q, %#o) = %v, want %v", tt.target, tt.flags, e, tt.e)
+		}
+		if e == OK {
+			fs.Write(h, []byte("x"), -1)
+		}
+		if got, e := fs.Readlink(AT_FDCWD, "/tmp/l"); got != tt.target || e != OK {
+			t.Errorf("after Open(/tmp/l -> %q, %#o): Readlink(/tmp/l) = %q, %v, want %q, OK", tt.target, tt.flags, got, e, tt.target)
+		}
+		if tt.file != "" {
+			if _, e := statPath(fs, AT_FDCWD, tt.file, 0); e != OK {
+				t.Errorf("after Open(/tmp/l -> %q, %#o): Stat(%q) = %v, want OK", tt.target, tt.flags, tt.file, e)
+			}
+		}
+	}
+}
+
+// A directory's entries that are not removed must each be listed once,
+// even when entries already listed are removed between calls (the
+// rm -r pattern). Getdents keeps a position in a freshly sorted name list,
+// so every removal shifts the unlisted names back past the position.
+func TestBugGetdentsSkipsAfterUnlink(t *testing.T) {
+	knownBug(t)
+	fs := New()
+	mustMkdir(t, fs, "/tmp/d")
+	var want []string
+	for _, n := range strings.Split("a b c d e f g h", " ") {
+		writeFile(t, fs, "/tmp/d/"+n, "")
+		want = append(want, n)
+	}
+	h := mustOpen(t, fs, "/tmp/d", O_RDONLY|O_DIRECTORY)
+	var got []string
+	b := make([]byte, 24*4) // ".", "..", and two names per call
+	for {
+		n, e := fs.Getdents(h, b)
+		if e != OK || n == 0 {
+			break
+		}
+		for _, d := range decodeDirents(t, b[:n]) {
+			if d.name == "." || d.name == ".." {
+				continue
+			}
+			got = append(got, d.name)
+			if e := fs.Unlink(AT_FDCWD, "/tmp/d/"+d.name, 0); e != OK {
+				t.Fatalf("Unlink(/tmp/d/%s) = %v, want OK", d.name, e)
+			}
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("names listed while removing them = %q, want %q", got, want)
+	}
+}
+
+// rename(2) refuses "." and ".." as either last component (EBUSY or
+// EINVAL). Rename does not check them (Unlink does): renaming "d/." links
+// d under a second name, and renaming onto "x/." adds an entry named ".".
+func TestBugRenameDot(t *testing.T) {
+	knownBug(t)
+	tests := []struct{ old, new string }{
+		{"/tmp/a/.", "/tmp/c"},
+		{"/tmp/a/b/..", "/tmp/c"},
+		{"/tmp/a", "/tmp/empty/."},
+		{"/tmp/f", "/tmp/a/.."},
+	}
+	for _, tt := range tests {
+		fs := New()
+		mustMkdir(t, fs, "/tmp/a")
+		mustMkdir(t, fs, "/tmp/a/b")
+		mustMkdir(t, fs, "/tmp/empty")
+		writeFile(t, fs, "/tmp/f", "")
+		before := snapshot(t, fs, "/tmp/")
+		if e := fs.Rename(AT_FDCWD, tt.old, AT_FDCWD, tt.new); e == OK {
+			t.Errorf("Rename(%q, %q) = OK, want an error", tt.old, tt.new)
+		}
+		if after := snapshot(t, fs, "/tmp/"); !slices.Equal(after, before) {
+			t.Errorf("after Rename(%q, %q): /tmp = %q, want %q", tt.old, tt.new, after, before)
+		}
+	}
+}
+
+// A trailing slash (or "/.") after a non-directory is ENOTDIR, and after a
+// symlink it forces following. lookup treats "f/" like "f" and skips "."
+// without checking that the current node is a directory.
+func TestBugTrailingSlashOnNonDir(t *testing.T) {
+	knownBug(t)
+	fs := newStdFS(t)
+	writeFile(t, fs, "/tmp/f", "x")
+	mustSymlink(t, fs, "/tmp", "/tmp/ld")
+	stat := func(p string, flags int) func() Errno {
+		return func() Errno { _, e := statPath(fs, AT_FDCWD, p, flags); return e }
+	}
+	tests := []struct {
+		name string
+		op   func() Errno
+		want Errno
+	}{
+		{"Stat(/tmp/f/)", stat("/tmp/f/", 0), ENOTDIR},
+		{"Stat(/tmp/f/.)", stat("/tmp/f/.", 0), ENOTDIR},
+		{"Stat(/etc/passwd//)", stat("/etc/passwd//", 0), ENOTDIR},
+		{"Open(/tmp/f/)", func() Errno { _, e := fs.Open(AT_FDCWD, "/tmp/f/", O_RDONLY, 0); return e }, ENOTDIR},
+		{"Open(/tmp/new/, O_CREAT)", func() Errno { _, e := fs.Open(AT_FDCWD, "/tmp/new/", O_CREAT|O_WRONLY, 0o644); return e }, EISDIR},
+		{"Unlink(/tmp/f/)", func() Errno { return fs.Unlink(AT_FDCWD, "/tmp/f/", 0) }, ENOTDIR},
+		{"Rename(/tmp/f, /tmp/g/)", func() Errno { return fs.Rename(AT_FDCWD, "/tmp/f", AT_FDCWD, "/tmp/g/") }, ENOTDIR},
+		{"Readlink(/lib/)", func() Errno { _, e := fs.Readlink(AT_FDCWD, "/lib/"); return e }, EINVAL},
+		{"Stat(/tmp/ld/, NOFOLLOW) is the dir", func() Errno {
+			st, e := statPath(fs, AT_FDCWD, "/tmp/ld/", AT_SYMLINK_NOFOLLOW)
+			if e == OK && st.mode&S_IFMT != S_IFDIR {
+				return ELOOP // not followed
+			}
+			return e
+		}, OK},
+	}
+	for _, tt := range tests {
+		if got := tt.op(); got != tt.want {
+			t.Errorf("%s = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Archives made by `find . | cpio -o -H newc` name their records "." and
+// "./etc/passwd"; the kernel's initramfs unpacker resolves such names as
+// paths. LoadCpio only trims slashes and makes directories literally named
+// ".", "" and ".." (unreachable by any path, but listed by Getdents).
+func TestBugLoadCpioDotNames(t *testing.T) {
+	knownBug(t)
+	tests := []struct {
+		name string
+		recs []cpio.Record
+		path string // must hold "x"
+	}{
+		{"./ prefix", []cpio.Record{cpio.Directory(".", 0o755), cpio.Directory("./etc", 0o755), cpio.StaticFile("./etc/passwd", "x", 0o644)}, "/etc/passwd"},
+		{"double slash", []cpio.Record{cpio.StaticFile("etc//passwd", "x", 0o644)}, "/etc/passwd"},
+		{"dot-dot", []cpio.Record{cpio.StaticFile("bin/../etc/passwd", "x", 0o644)}, "/etc/passwd"},
+	}
+	for _, tt := range tests {
+		fs := New()
+		if err := fs.LoadCpio(archive(t, tt.recs...)); err != nil {
+			t.Fatalf("%s: LoadCpio = %v, want nil", tt.name, err)
+		}
+		if _, e := statPath(fs, AT_FDCWD, tt.path, 0); e != OK {
+			t.Errorf("%s: Stat(%q) = %v, want OK", tt.name, tt.path, e)
+		}
+		for _, d := range readDir(t, fs, "/")[2:] {
+			if d.name == "" || d.name == "." || d.name == ".." {
+				t.Errorf("%s: readDir(/) lists %q", tt.name, d.name)
+			}
+		}
+	}
+}
+
+// newc stores a hard-linked file's data once; the other names have the
+// same c_ino and c_nlink > 1 and size 0 (u-root's Recorder, which
+// `unigo build -files` uses, puts the data on the first name). LoadCpio
+// ignores c_ino and c_nlink, so the other names load as empty files.
+func TestBugLoadCpioHardLinks(t *testing.T) {
+	knownBug(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("shared"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(filepath.Join(dir, "a"), filepath.Join(dir, "b")); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	// As tools/unigo/rootfs.go packRoot does.
+	rec := cpio.NewRecorder()
+	var recs []cpio.Record
+	for _, n := range []string{"a", "b"} {
+		r, err := rec.GetRecord(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Name = n
+		recs = append(recs, cpio.MakeReproducible(r))
+	}
+	fs := New()
+	if err := fs.LoadCpio(archive(t, recs...)); err != nil {
+		t.Fatalf("LoadCpio = %v, want nil", err)
+	}
+	for _, p := range []string{"/a", "/b"} {
+		if got := content(t, fs, p); got != "shared" {
+			t.Errorf("content(%q) = %q, want %q", p, got, "shared")
+		}
+	}
+	if a, b := mustStat(t, fs, "/a", 0), mustStat(t, fs, "/b", 0); a.ino != b.ino || a.nlink != 2 {
+		t.Errorf("Stat(/a), Stat(/b) = ino %d nlink %d, ino %d, want one inode with nlink 2", a.ino, a.nlink, b.ino)
+	}
+}
+
+// A zero-length write changes nothing (Linux returns 0 before looking at
+// the offset); Write extends the file to the offset first.
+func TestBugEmptyWriteExtends(t *testing.T) {
+	knownBug(t)
+	fs := New()
+	writeFile(t, fs, "/tmp/f", "hello")
+	h := mustOpen(t, fs, "/tmp/f", O_RDWR)
+	for _, off := range []int64{100, -1} {
+		if off < 0 {
+			fs.Seek(h, 50, SeekSet)
+		}
+		if n, e := fs.Write(h, nil, off); n != 0 || e != OK {
+			t.Errorf("Write(nil, %d) = %d, %v, want 0, OK", off, n, e)
+		}
+		if got := mustStat(t, fs, "/tmp/f", 0).size; got != 5 {
+			t.Errorf("Stat size after Write(nil, %d) = %d, want 5", off, got)
+		}
+	}
+}
+
+// Linux fails a lookup with ELOOP after 40 symlinks in total. lookup only
+// bounds the nesting depth, so links whose targets name other links twice
+// (l_k -> "l_{k-1}/../l_{k-1}") make one lookup follow 2^k links: with
+// k = 30 a guest hangs the file server (k = 22 already takes ~1 s).
+func TestBugSymlinkFanout(t *testing.T) {
+	knownBug(t)
+	fs := New()
+	mustMkdir(t, fs, "/tmp/d")
+	mustSymlink(t, fs, "d", "/tmp/l0")
+	for k := 1; k <= 8; k++ {
+		mustSymlink(t, fs, "l"+itoa(k-1)+"/../l"+itoa(k-1), "/tmp/l"+itoa(k))
+	}
+	if _, e := statPath(fs, AT_FDCWD, "/tmp/l8", 0); e != ELOOP {
+		t.Errorf("Stat(/tmp/l8) (255 links followed) = %v, want ELOOP", e)
+	}
+}
+
+// lseek(fd, 0, SEEK_CUR) asks for the position; on a directory, Seek
+// restarts the listing whenever the resulting offset is 0, and the
+// offset never moves for directories, so "where am I" rewinds.
+func TestBugDirSeekCurRewinds(t *testing.T) {
+	knownBug(t)
+	fs := newStdFS(t)
+	h := mustOpen(t, fs, "/etc", O_RDONLY|O_DIRECTORY)
+	b := make([]byte, 48)
+	n, _ := fs.Getdents(h, b)
+	first := names(decodeDirents(t, b[:n]))
+	fs.Seek(h, 0, SeekCur)
+	rest := names(readDirHandle(t, fs, h, 4096))
+	if got, want := append(first, rest...), names(readDir(t, fs, "/etc")); !slices.Equal(got, want) {
+		t.Errorf("listing with Seek(0, SeekCur) after %q = %q, want %q", first, got, want)
+	}
+}
+
+// A directory's st_nlink is 2 plus its subdirectories (find(1) and fts
+// may rely on it). Directories from the archive, /, and Rename between
+// directories do not keep the count.
+func TestBugDirNlink(t *testing.T) {
+	knownBug(t)
+	fs := newStdFS(t)
+	subdirs := func(p string) uint64 {
+		var n uint64
+		for _, d := range readDir(t, fs, p)[2:] {
+			if d.typ == 4 {
+				n++
+			}
+		}
+		return n
+	}
+	mustMkdir(t, fs, "/tmp/a")
+	mustMkdir(t, fs, "/tmp/a/sub")
+	mustMkdir(t, fs, "/tmp/b")
+	if e := fs.Rename(AT_FDCWD, "/tmp/a/sub", AT_FDCWD, "/tmp/b/sub"); e != OK {
+		t.Fatalf("Rename(/tmp/a/sub, /tmp/b/sub) = %v, want OK", e)
+	}
+	for _, p := range []string{"/", "/usr", "/usr/share", "/tmp", "/tmp/a", "/tmp/b"} {
+		if got, want := mustStat(t, fs, p, 0).nlink, 2+subdirs(p); got != want {
+			t.Errorf("Stat(%q).nlink = %d, want %d", p, got, want)
+		}
+	}
+}
+
+// open(dir, O_CREAT) is EISDIR on Linux even read-only; Open allows it.
+func TestBugCreatOnDirectory(t *testing.T) {
+	knownBug(t)
+	fs := newStdFS(t)
+	for _, p := range []string{"/tmp", "/etc"} {
+		if _, e := fs.Open(AT_FDCWD, p, O_CREAT|O_RDONLY, 0o644); e != EISDIR {
+			t.Errorf("Open(%q, O_CREAT|O_RDONLY) = %v, want EISDIR", p, e)
+		}
+	}
+}
+
+// *at calls ignore dirfd for absolute paths; dirOf validates it first.
+func TestBugAbsolutePathBadDirh(t *testing.T) {
+	knownBug(t)
+	fs := newStdFS(t)
+	if _, e := statPath(fs, 999, "/etc/passwd", 0); e != OK {
+		t.Errorf("Stat(999, /etc/passwd) = %v, want OK", e)
+	}
+	if _, e := fs.Open(999, "/etc/passwd", O_RDONLY, 0); e != OK {
+		t.Errorf("Open(999, /etc/passwd) = %v, want OK", e)
+	}
+}

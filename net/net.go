@@ -1,0 +1,113 @@
+// Package net gives a unigo program TCP/IP: gVisor's netstack over a
+// virtio-net device, and the Linux socket system calls on top of it, so
+// that Go's own net package (and net/http) works unchanged.
+//
+// unigo build links it in when the program's dependency graph contains
+// "net". At init it finds the NIC (virtio-mmio on QEMU microvm), builds
+// the stack (IPv4, IPv6, ARP, TCP, UDP, ICMP, loopback), configures the
+// addresses (kernel command line ip=/gw=/dns=, else QEMU user
+// networking's 10.0.2.15/24), writes /etc/resolv.conf and /etc/hosts,
+// and registers its socket handler with the kernel's server goroutine.
+package net
+
+import (
+	"fmt"
+	"os"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
+	"gvisor.dev/gvisor/pkg/tcpip/link/loopback"
+	"gvisor.dev/gvisor/pkg/tcpip/network/arp"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/icmp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
+
+	"unigo/kernel"
+)
+
+// NIC ids.
+const (
+	nicLoopback tcpip.NICID = 1
+	nicEthernet tcpip.NICID = 2
+)
+
+// Stack is the network stack (nil outside unigo).
+var Stack *stack.Stack
+
+func init() {
+	if !kernel.Booted() {
+		return
+	}
+	if err := start(); err != nil {
+		fmt.Fprintln(os.Stderr, "unigo: network:", err)
+	}
+}
+
+func start() error {
+	s := stack.New(stack.Options{
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocol, arp.NewProtocol},
+		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
+		HandleLocal:        true,
+	})
+	Stack = s
+	sockets.stack = s
+	kernel.RegisterNet(call)
+	if err := s.CreateNIC(nicLoopback, loopback.New()); err != nil {
+		return fmt.Errorf("loopback: %v", err)
+	}
+	addAddr(s, nicLoopback, tcpip.AddrFrom4([4]byte{127, 0, 0, 1}), 8)
+	addAddr(s, nicLoopback, tcpip.AddrFrom16([16]byte{15: 1}), 128)
+	routes := []tcpip.Route{
+		{Destination: subnet(tcpip.AddrFrom4([4]byte{127}), 8), NIC: nicLoopback},
+		{Destination: subnet(tcpip.AddrFrom16([16]byte{15: 1}), 128), NIC: nicLoopback},
+	}
+	cfg := config()
+	kernel.AddFile("/etc/hosts", []byte("127.0.0.1\tlocalhost\n::1\tlocalhost\n"))
+	kernel.AddFile("/etc/resolv.conf", []byte(cfg.resolvConf()))
+
+	link, err := findNIC()
+	if err != nil {
+		s.SetRouteTable(routes)
+		return err
+	}
+	if err := s.CreateNIC(nicEthernet, ethernet.New(link)); err != nil {
+		return fmt.Errorf("NIC: %v", err)
+	}
+	addAddr(s, nicEthernet, cfg.ip, cfg.prefix)
+	routes = append(routes,
+		tcpip.Route{Destination: subnet(cfg.ip, cfg.prefix), NIC: nicEthernet},
+		tcpip.Route{Destination: subnet(tcpip.AddrFrom4([4]byte{}), 0), Gateway: cfg.gw, NIC: nicEthernet},
+		tcpip.Route{Destination: subnet(tcpip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80}), 10), NIC: nicEthernet},
+	)
+	addAddr(s, nicEthernet, linkLocal6(link.mac), 64)
+	s.SetRouteTable(routes)
+	go link.run()
+	return nil
+}
+
+func addAddr(s *stack.Stack, nic tcpip.NICID, a tcpip.Address, prefix int) {
+	proto := ipv4.ProtocolNumber
+	if a.Len() == 16 {
+		proto = ipv6.ProtocolNumber
+	}
+	s.AddProtocolAddress(nic, tcpip.ProtocolAddress{Protocol: proto,
+		AddressWithPrefix: tcpip.AddressWithPrefix{Address: a, PrefixLen: prefix}}, stack.AddressProperties{})
+}
+
+func subnet(a tcpip.Address, prefix int) tcpip.Subnet {
+	return tcpip.AddressWithPrefix{Address: a, PrefixLen: prefix}.Subnet()
+}
+
+// linkLocal6 is the EUI-64 link-local address of a MAC (RFC 4291 §2.5.1).
+func linkLocal6(mac tcpip.LinkAddress) tcpip.Address {
+	m := []byte(mac)
+	var a [16]byte
+	a[0], a[1] = 0xfe, 0x80
+	a[8], a[9], a[10] = m[0]^2, m[1], m[2]
+	a[11], a[12] = 0xff, 0xfe
+	a[13], a[14], a[15] = m[3], m[4], m[5]
+	return tcpip.AddrFrom16(a)
+}

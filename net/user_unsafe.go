@@ -1,0 +1,13 @@
+package net
+
+import "unsafe"
+
+// user is the calling program's memory [addr, addr+n): the kernel's
+// server goroutine runs this package's socket calls while the caller is
+// parked, in the same address space.
+func user(addr, n uintptr) []byte {
+	if addr == 0 || n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(at(addr)), n)
+}
