@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -87,12 +88,13 @@ const (
 )
 
 type socket struct {
-	ep     tcpip.Endpoint
-	wq     *waiter.Queue
-	entry  waiter.Entry
-	family int
-	typ    int
-	handle int
+	peerCached atomic.Bool // the kernel has the peer's address
+	ep         tcpip.Endpoint
+	wq         *waiter.Queue
+	entry      waiter.Entry
+	family     int
+	typ        int
+	handle     int
 }
 
 var sockets struct {
@@ -166,12 +168,19 @@ const readinessMask = waiter.ReadableEvents | waiter.WritableEvents | waiter.Eve
 // cacheAddrs gives the kernel the socket's addresses: it answers
 // getsockname and getpeername itself (they are raw syscalls).
 func (s *socket) cacheAddrs() {
-	for which, get := range []func() (tcpip.FullAddress, tcpip.Error){s.ep.GetLocalAddress, s.ep.GetRemoteAddress} {
-		if a, err := get(); err == nil {
-			b := encodeSockaddr(a, s.family)
-			syscall.RawSyscall6(sys.SysSockAddr, uintptr(s.handle), uintptr(which), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0)
-		}
+	if a, err := s.ep.GetLocalAddress(); err == nil {
+		s.cacheAddr(0, a)
 	}
+	if a, err := s.ep.GetRemoteAddress(); err == nil {
+		s.cacheAddr(1, a)
+		s.peerCached.Store(true)
+	}
+}
+
+// cacheAddr gives the kernel the local (which = 0) or peer (1) address.
+func (s *socket) cacheAddr(which int, a tcpip.FullAddress) {
+	b := encodeSockaddr(a, s.family)
+	syscall.RawSyscall6(sys.SysSockAddr, uintptr(s.handle), uintptr(which), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0)
 }
 
 // notify tells the kernel the socket's readiness; with edge, epoll
@@ -210,6 +219,12 @@ func call(nr uintptr, a [6]uintptr) uintptr {
 	}
 	r := s.dispatch(nr, a)
 	if nr != sysClose {
+		if !s.peerCached.Load() {
+			// A connect may have completed (Go asks SO_ERROR, then
+			// getpeername, which the kernel answers from this cache).
+			// Not in the waiter callback: netstack may hold locks there.
+			s.cacheAddrs()
+		}
 		s.notify(false) // the call may have consumed readiness
 	}
 	return r

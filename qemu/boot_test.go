@@ -49,11 +49,14 @@ var programs = map[string]string{
 	"latency":  "./testdata/latency",
 	"sigdfl":   "./testdata/sigdfl",
 	"kfault":   "./testdata/kernelfault",
+	"httpd":    "../app/httpd",
+	"netcheck": "./testdata/netcheck",
 }
 
 // buildFlags are extra unigo build flags per program.
 var buildFlags = map[string][]string{
 	"files": {"-files", "./testdata/files/root"},
+	"httpd": {"-files", "../app/httpd"},
 }
 
 func TestMain(m *testing.M) {

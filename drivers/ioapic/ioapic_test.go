@@ -63,14 +63,14 @@ func (a *fakeIOAPIC) Read32(off uintptr) uint32 {
 	return 0
 }
 
-// newFakeIOAPIC returns an I/O APIC whose entries hold stale settings:
-// masked, level-triggered, active-low, vector 0xee, destination 0x0f,
-// plus reserved low bits of the high word.
+// newFakeIOAPIC returns an I/O APIC whose entries hold stale settings of
+// a live route: unmasked, level-triggered, active-low, vector 0xee,
+// destination 0x0f, plus reserved low bits of the high word.
 func newFakeIOAPIC() *fakeIOAPIC {
 	a := &fakeIOAPIC{}
 	a.regs[1] = 0x00170020 // 24 entries, version 0x20
 	for n := range 24 {
-		a.regs[0x10+2*n] = 1<<16 | 1<<15 | 1<<13 | 0xee
+		a.regs[0x10+2*n] = 1<<15 | 1<<13 | 0xee
 		a.regs[0x11+2*n] = 0x0f<<24 | 0xff
 	}
 	return a

@@ -24,6 +24,8 @@ const (
 // Errors.
 var (
 	ErrQueueFull = errors.New("virtio: no free descriptor")
+	// ErrEmptyBuffer: a descriptor must describe at least one byte.
+	ErrEmptyBuffer = errors.New("virtio: zero-length buffer")
 	// ErrDevice reports a device that wrote an impossible index or length.
 	ErrDevice = errors.New("virtio: device wrote an invalid used-ring entry")
 )
@@ -87,6 +89,9 @@ func (q *Queue) InFlight() int { return q.inFlight }
 // Add offers one buffer at physical address addr (device-writable if
 // write), returning its descriptor id. Call Publish to make it visible.
 func (q *Queue) Add(addr uint64, length uint32, write bool) (uint16, error) {
+	if length == 0 {
+		return 0, ErrEmptyBuffer
+	}
 	if len(q.free) == 0 {
 		return 0, ErrQueueFull
 	}

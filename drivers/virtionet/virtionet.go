@@ -97,6 +97,11 @@ func New(t Transport, dma DMA) (*Device, error) {
 		d.MAC = [6]byte{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}
 	}
 	var err error
+	defer func() {
+		if err != nil {
+			t.SetStatus(virtio.StatusFailed) // §3.1.1: tell the device we gave up
+		}
+	}()
 	if d.rx, err = d.queue(rxQueue, dma); err != nil {
 		return nil, err
 	}
@@ -108,7 +113,7 @@ func New(t Transport, dma DMA) (*Device, error) {
 		return nil, err
 	}
 	for i := 0; i < n; i++ {
-		if err := d.postRx(uint16(i)); err != nil {
+		if err = d.postRx(uint16(i)); err != nil {
 			return nil, err
 		}
 	}
@@ -130,6 +135,9 @@ func (d *Device) queue(i int, dma DMA) (*virtio.Queue, error) {
 	if size == 0 {
 		return nil, fmt.Errorf("virtionet: no queue %d", i)
 	}
+	for size&(size-1) != 0 { // split queues must be a power of two (§2.7)
+		size &= size - 1
+	}
 	mem, phys, err := dma(virtio.QueueBytes(size))
 	if err != nil {
 		return nil, err
@@ -145,18 +153,23 @@ func (d *Device) queue(i int, dma DMA) (*virtio.Queue, error) {
 // Interrupt acknowledges the device's interrupt.
 func (d *Device) Interrupt() { d.t.AckInterrupt() }
 
-// Transmit queues one Ethernet frame (at most MaxFrame bytes).
+// Transmit queues Ethernet frames and returns how many it consumed: a
+// frame longer than MaxFrame is dropped (and counted in TxDropped);
+// ErrFull means the rest found no free buffer (retry them after Reclaim).
 func (d *Device) Transmit(frames ...[]byte) (int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.failed != nil {
 		return 0, d.failed
 	}
-	d.reclaimLocked()
-	sent := 0
+	if err := d.reclaimLocked(); err != nil {
+		return 0, err
+	}
+	sent, done := 0, 0 // queued, and consumed (queued or dropped)
 	for _, frame := range frames {
 		if len(frame) > MaxFrame {
-			d.Stats.TxDropped++
+			d.Stats.TxDropped++ // no TSO negotiated: such a frame cannot be sent
+			done++
 			continue
 		}
 		if len(d.txFree) == 0 {
@@ -173,16 +186,17 @@ func (d *Device) Transmit(frames ...[]byte) (int, error) {
 		d.txFree = d.txFree[:len(d.txFree)-1]
 		d.txSlot[id] = slot
 		sent++
+		done++
 		d.Stats.TxPackets++
 	}
 	if sent > 0 {
 		d.tx.Publish()
 		d.t.Notify(txQueue)
 	}
-	if sent < len(frames) {
-		return sent, ErrFull
+	if done < len(frames) {
+		return done, ErrFull
 	}
-	return sent, nil
+	return done, nil
 }
 
 // Reclaim takes back transmit buffers the device has sent.
@@ -225,7 +239,7 @@ func (d *Device) Receive(deliver func(frame []byte)) error {
 		}
 		slot := d.rxSlot[id]
 		delete(d.rxSlot, id)
-		if n < HeaderLen {
+		if n <= HeaderLen { // a header and no frame: nothing to deliver
 			d.Stats.RxDropped++
 		} else {
 			off := int(slot) * bufLen

@@ -470,9 +470,10 @@ func TestTransmit(t *testing.T) {
 
 func TestTransmitOversize(t *testing.T) {
 	n := newNetDevice(t, newFakeTransport())
-	sent, _ := n.d.Transmit(make([]byte, MaxFrame+1))
-	if sent != 0 {
-		t.Errorf("Transmit(%d bytes) sent %d, want 0", MaxFrame+1, sent)
+	// Transmit reports frames consumed: a dropped frame is consumed, not retried.
+	sent, err := n.d.Transmit(make([]byte, MaxFrame+1))
+	if sent != 1 || err != nil {
+		t.Errorf("Transmit(%d bytes) = %d, %v; want 1, nil (dropped)", MaxFrame+1, sent, err)
 	}
 	if got := n.d.Stats.TxDropped; got != 1 {
 		t.Errorf("TxDropped = %d, want 1", got)
@@ -484,9 +485,9 @@ func TestTransmitOversize(t *testing.T) {
 		t.Errorf("an oversize frame reached the device: %d notifications, %d buffers", n.tr.notify[1], n.tx.pending())
 	}
 	// The frames around it go out.
-	sent, _ = n.d.Transmit(frame(1, 100), make([]byte, 9000), frame(2, 100))
-	if sent != 2 || n.d.Stats.TxDropped != 2 {
-		t.Errorf("Transmit(100, 9000, 100 bytes) sent %d, TxDropped %d, want 2, 2", sent, n.d.Stats.TxDropped)
+	sent, err = n.d.Transmit(frame(1, 100), make([]byte, 9000), frame(2, 100))
+	if sent != 3 || err != nil || n.d.Stats.TxDropped != 2 || n.d.Stats.TxPackets != 2 {
+		t.Errorf("Transmit(100, 9000, 100 bytes) = %d, %v, TxDropped %d, TxPackets %d; want 3, nil, 2, 2", sent, err, n.d.Stats.TxDropped, n.d.Stats.TxPackets)
 	}
 	for i := 1; i <= 2; i++ {
 		if _, _, got := n.sent(); !bytes.Equal(got, frame(i, 100)) {

@@ -177,18 +177,20 @@ func TestBugTrailingSlashOnNonDir(t *testing.T) {
 // ".", "" and ".." (unreachable by any path, but listed by Getdents).
 func TestBugLoadCpioDotNames(t *testing.T) {
 	knownBug(t)
+	// By hand: u-root's writer cleans names with path.Clean.
 	tests := []struct {
-		name string
-		recs []cpio.Record
-		path string // must hold "x"
+		name    string
+		archive string
+		path    string // must exist
 	}{
-		{"./ prefix", []cpio.Record{cpio.Directory(".", 0o755), cpio.Directory("./etc", 0o755), cpio.StaticFile("./etc/passwd", "x", 0o644)}, "/etc/passwd"},
-		{"double slash", []cpio.Record{cpio.StaticFile("etc//passwd", "x", 0o644)}, "/etc/passwd"},
-		{"dot-dot", []cpio.Record{cpio.StaticFile("bin/../etc/passwd", "x", 0o644)}, "/etc/passwd"},
+		{"./ prefix", rawRecord(".", S_IFDIR|0o755, "", -1, -1) + rawRecord("./etc", S_IFDIR|0o755, "", -1, -1) +
+			rawRecord("./etc/passwd", S_IFREG|0o644, "x", -1, -1), "/etc/passwd"},
+		{"double slash", rawRecord("etc//passwd", S_IFREG|0o644, "x", -1, -1), "/etc/passwd"},
+		{"dot-dot", rawRecord("bin/../etc/passwd", S_IFREG|0o644, "x", -1, -1), "/etc/passwd"},
 	}
 	for _, tt := range tests {
 		fs := New()
-		if err := fs.LoadCpio(archive(t, tt.recs...)); err != nil {
+		if err := fs.LoadCpio(tt.archive + trailer); err != nil {
 			t.Fatalf("%s: LoadCpio = %v, want nil", tt.name, err)
 		}
 		if _, e := statPath(fs, AT_FDCWD, tt.path, 0); e != OK {

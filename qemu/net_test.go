@@ -1,0 +1,291 @@
+package qemu_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The network tests run real clients and servers on the host's loopback
+// against guests on QEMU user networking (the guest sees the host as
+// 10.0.2.2) with -p port forwards.
+
+func freePort(t *testing.T, network string) int {
+	t.Helper()
+	if network == "udp" {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// guest starts an image in the background; stop kills it.
+type guest struct {
+	cmd    *exec.Cmd
+	out    strings.Builder
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startGuest(t *testing.T, image string, flags []string, args ...string) *guest {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	a := append([]string{"run", "-accel", accel}, flags...)
+	a = append(append(a, image, "--"), args...)
+	g := &guest{cmd: exec.CommandContext(ctx, unigoBin, a...), cancel: cancel, done: make(chan struct{})}
+	pr, pw := io.Pipe()
+	g.cmd.Stdout, g.cmd.Stderr = pw, pw
+	if err := g.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		s := bufio.NewScanner(pr)
+		for s.Scan() {
+			g.mu.Lock()
+			g.out.WriteString(s.Text() + "\n")
+			g.mu.Unlock()
+		}
+	}()
+	go func() { g.cmd.Wait(); pw.Close(); close(g.done) }()
+	t.Cleanup(g.stop)
+	return g
+}
+
+func (g *guest) output() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.out.String()
+}
+
+func (g *guest) stop() {
+	g.cancel()
+	<-g.done
+}
+
+// waitFor polls until the guest printed want, or fails after d.
+func (g *guest) waitFor(t *testing.T, want string, d time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if strings.Contains(g.output(), want) {
+			return
+		}
+		select {
+		case <-g.done:
+			t.Fatalf("guest exited before printing %q:\n%s", want, g.output())
+		default:
+		}
+	}
+	t.Fatalf("guest did not print %q within %v:\n%s", want, d, g.output())
+}
+
+func TestHTTPServerInGuest(t *testing.T) {
+	port := freePort(t, "tcp")
+	g := startGuest(t, images["httpd"], []string{"-p", fmt.Sprintf("%d:8080", port)}, "-root", "/www")
+	g.waitFor(t, "listening on :8080", 2*time.Minute)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+
+	var ready bool
+	for end := time.Now().Add(time.Minute); time.Now().Before(end) && !ready; time.Sleep(100 * time.Millisecond) {
+		if r, err := http.Get(base + "/hello"); err == nil {
+			r.Body.Close()
+			ready = r.StatusCode == 200
+		}
+	}
+	if !ready {
+		t.Fatalf("httpd never answered /hello:\n%s", g.output())
+	}
+	for _, keepAlive := range []bool{true, false} {
+		c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: !keepAlive}}
+		for i := 0; i < 200; i++ {
+			r, err := c.Get(base + "/hello")
+			if err != nil {
+				t.Fatalf("keep-alive=%v request %d: %v\n%s", keepAlive, i, err, g.output())
+			}
+			b, _ := io.ReadAll(r.Body)
+			r.Body.Close()
+			if r.StatusCode != 200 || string(b) != "hello\n" {
+				t.Fatalf("keep-alive=%v request %d: %d %q", keepAlive, i, r.StatusCode, b)
+			}
+		}
+	}
+	r, err := http.Get(base + "/status.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Unigo    bool   `json:"unigo"`
+		Syscalls uint64 `json:"syscalls"`
+	}
+	json.NewDecoder(r.Body).Decode(&st)
+	r.Body.Close()
+	if !st.Unigo || st.Syscalls == 0 {
+		t.Errorf("status.json = %+v, want the kernel's statistics", st)
+	}
+	r, err = http.Get(base + "/files/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != 200 || !strings.Contains(string(b), "a static file") {
+		t.Errorf("/files/index.html = %d %q", r.StatusCode, b)
+	}
+}
+
+func TestGuestClientHTTPAndUDP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "from the host")
+	}))
+	defer srv.Close()
+	hostPort := srv.Listener.Addr().(*net.TCPAddr).Port
+
+	echo, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := echo.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			echo.WriteTo(append([]byte("pong:"), buf[:n]...), from)
+		}
+	}()
+	udpPort := echo.LocalAddr().(*net.UDPAddr).Port
+
+	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", images["netcheck"], "--",
+		"get", fmt.Sprintf("http://10.0.2.2:%d/x", hostPort), "udp", fmt.Sprintf("10.0.2.2:%d", udpPort))
+	want := fmt.Sprintf("get http://10.0.2.2:%d/x: 200 from the host\nudp 10.0.2.2:%d: pong:ping\n", hostPort, udpPort)
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("netcheck = status %d\nstdout %q\nwant %q\nstderr %s", r.code, r.stdout, want, r.stderr)
+	}
+}
+
+func TestUDPServerInGuest(t *testing.T) {
+	port := freePort(t, "udp")
+	g := startGuest(t, images["netcheck"], []string{"-p", fmt.Sprintf("udp:%d:9000", port)}, "udpserve", "9000", "3")
+	g.waitFor(t, "udp serving on 9000", 2*time.Minute)
+	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 100)
+	got := 0
+	for try := 0; try < 20 && got < 3; try++ {
+		c.Write([]byte("hello"))
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, err := c.Read(buf)
+		if err == nil {
+			if string(buf[:n]) != "HELLO" {
+				t.Fatalf("echo = %q, want HELLO", buf[:n])
+			}
+			got++
+		}
+	}
+	if got < 3 {
+		t.Fatalf("got %d UDP replies of 3:\n%s", got, g.output())
+	}
+	select {
+	case <-g.done:
+	case <-time.After(time.Minute):
+		t.Errorf("guest did not exit after 3 datagrams")
+	}
+}
+
+// dnsServer answers every A query for name with ip, on 127.0.0.1:53.
+func dnsServer(t *testing.T, name string, ip [4]byte) {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:53")
+	if err != nil {
+		t.Fatalf("a DNS server for the test needs 127.0.0.1:53: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := c.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if n < 12 {
+				continue
+			}
+			q := buf[:n]
+			// Header: same id, QR|RD|RA, one question, answers below (RFC 1035 §4.1).
+			qend := 12
+			for qend < n && q[qend] != 0 {
+				qend += int(q[qend]) + 1
+			}
+			qend += 5
+			if qend > n {
+				continue
+			}
+			qtype := binary.BigEndian.Uint16(q[qend-4:])
+			resp := append([]byte{}, q[:qend]...)
+			binary.BigEndian.PutUint16(resp[2:], 0x8180)
+			binary.BigEndian.PutUint16(resp[8:], 0)
+			binary.BigEndian.PutUint16(resp[10:], 0)
+			qname := strings.ToLower(decodeName(q[12:]))
+			if qtype == 1 && qname == name {
+				binary.BigEndian.PutUint16(resp[6:], 1)
+				resp = append(resp, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4)
+				resp = append(resp, ip[:]...)
+			} else if qname != name {
+				binary.BigEndian.PutUint16(resp[2:], 0x8183) // NXDOMAIN
+			}
+			c.WriteTo(resp, from)
+		}
+	}()
+}
+
+func decodeName(b []byte) string {
+	var parts []string
+	for i := 0; i < len(b) && b[i] != 0 && i+1+int(b[i]) <= len(b); i += int(b[i]) + 1 {
+		parts = append(parts, string(b[i+1:i+1+int(b[i])]))
+	}
+	return strings.Join(parts, ".") + "."
+}
+
+func TestNameLookupAgainstHostDNS(t *testing.T) {
+	dnsServer(t, "unigo.test.", [4]byte{192, 0, 2, 7})
+	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", "-dns", "10.0.2.2", images["netcheck"], "--", "lookup", "unigo.test")
+	if r.code != 0 || r.stdout != "lookup unigo.test: 192.0.2.7\n" {
+		t.Errorf("lookup = status %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestStaticAddress(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", "-ip", "10.0.2.42/24", "-gw", "10.0.2.2",
+		images["netcheck"], "--", "addrs", "get", fmt.Sprintf("http://10.0.2.2:%d/", port))
+	if r.code != 0 || !strings.Contains(r.stdout, "addr 10.0.2.42\n") || !strings.Contains(r.stdout, ": 200 ok") {
+		t.Errorf("static address = status %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -1,0 +1,108 @@
+// netcheck runs one network check per argument and prints the outcome:
+//
+//	get URL            HTTP GET, print status and body
+//	udp HOST:PORT      send "ping", print the reply
+//	lookup NAME        resolve NAME, print the addresses
+//	udpserve PORT N    echo N UDP datagrams back, upper-cased
+//	addrs              print the local address used to reach the gateway
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	args := os.Args[1:]
+	for len(args) > 0 {
+		var err error
+		switch args[0] {
+		case "get":
+			err = get(args[1])
+			args = args[2:]
+		case "udp":
+			err = udp(args[1])
+			args = args[2:]
+		case "lookup":
+			var addrs []string
+			addrs, err = net.LookupHost(args[1])
+			sort.Strings(addrs)
+			fmt.Printf("lookup %s: %s\n", args[1], strings.Join(addrs, " "))
+			args = args[2:]
+		case "udpserve":
+			n, _ := strconv.Atoi(args[2])
+			err = udpserve(args[1], n)
+			args = args[3:]
+		case "addrs":
+			var c net.Conn
+			if c, err = net.Dial("udp", "10.0.2.2:9"); err == nil {
+				fmt.Println("addr", c.LocalAddr().(*net.UDPAddr).IP)
+				c.Close()
+			}
+			args = args[1:]
+		default:
+			fmt.Println("unknown check", args[0])
+			os.Exit(2)
+		}
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func get(url string) error {
+	c := &http.Client{Timeout: 30 * time.Second}
+	r, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer r.Body.Close()
+	b, err := io.ReadAll(r.Body)
+	fmt.Printf("get %s: %d %s\n", url, r.StatusCode, b)
+	return err
+}
+
+func udp(addr string) error {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	buf := make([]byte, 100)
+	for try := 0; try < 5; try++ {
+		c.Write([]byte("ping"))
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, err := c.Read(buf)
+		if err == nil {
+			fmt.Printf("udp %s: %s\n", addr, buf[:n])
+			return nil
+		}
+	}
+	return fmt.Errorf("no UDP reply from %s", addr)
+}
+
+func udpserve(port string, n int) error {
+	c, err := net.ListenPacket("udp", ":"+port)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	fmt.Println("udp serving on", port)
+	buf := make([]byte, 1500)
+	for i := 0; i < n; i++ {
+		m, from, err := c.ReadFrom(buf)
+		if err != nil {
+			return err
+		}
+		c.WriteTo([]byte(strings.ToUpper(string(buf[:m]))), from)
+	}
+	return nil
+}
