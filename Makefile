@@ -5,7 +5,7 @@ UNIGO   := $(BIN)/unigo
 QEMU    := qemu-system-x86_64
 APT_PKG := qemu-system-x86
 
-.PHONY: run test bench deps unigo vet oracle clean
+.PHONY: run hello test bench deps unigo vet oracle clean
 
 # deps installs QEMU from Debian when it is missing (as root), or says how.
 deps:
@@ -21,7 +21,15 @@ unigo:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(UNIGO) ./tools/unigo
 
+# run boots app/httpd (a plain net/http server) and forwards host port
+# $(PORT) to it; stop it with Ctrl-C. `make hello` boots app/hello.
+PORT ?= 8080
 run: deps unigo
+	$(UNIGO) build -files ./app/httpd -o $(BIN)/httpd.img ./app/httpd
+	@echo "unigo: httpd boots; open http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(UNIGO) run -p $(PORT):8080 $(BIN)/httpd.img -- -root /www
+
+hello: deps unigo
 	$(UNIGO) build -o $(BIN)/hello.img ./app/hello
 	$(UNIGO) run -timeout 5m $(BIN)/hello.img
 

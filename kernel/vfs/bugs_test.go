@@ -204,6 +204,39 @@ func TestBugLoadCpioDotNames(t *testing.T) {
 	}
 }
 
+// A newc name is NUL-terminated within c_namesize; Linux's unpacker
+// rejects a name whose last byte is not NUL and uses the C string.
+// readNewc neither checks the terminator (dropping the name's last byte
+// instead) nor stops at an embedded NUL, which then reaches d_name.
+func TestBugLoadCpioNameNUL(t *testing.T) {
+	knownBug(t)
+	tests := []struct {
+		name    string
+		archive string
+		err     error
+		path    string // must exist when err == nil
+	}{
+		{"no terminator", rawRecord("abc", S_IFREG|0o644, "x", 3, -1) + trailer, ErrCorrupt, ""},
+		{"embedded NUL", rawRecord("a\x00b", S_IFREG|0o644, "x", -1, -1) + trailer, nil, "/a"},
+	}
+	for _, tt := range tests {
+		fs := New()
+		if err := fs.LoadCpio(tt.archive); err != tt.err {
+			t.Errorf("%s: LoadCpio = %v, want %v", tt.name, err, tt.err)
+		}
+		if tt.path != "" {
+			if _, e := statPath(fs, AT_FDCWD, tt.path, 0); e != OK {
+				t.Errorf("%s: Stat(%q) = %v, want OK", tt.name, tt.path, e)
+			}
+		}
+		for _, d := range readDir(t, fs, "/")[2:] {
+			if d.name != "tmp" && d.name != "a" {
+				t.Errorf("%s: readDir(/) lists %q", tt.name, d.name)
+			}
+		}
+	}
+}
+
 // newc stores a hard-linked file's data once; the other names have the
 // same c_ino and c_nlink > 1 and size 0 (u-root's Recorder, which
 // `unigo build -files` uses, puts the data on the first name). LoadCpio

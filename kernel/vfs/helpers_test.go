@@ -246,9 +246,7 @@ func decodeDirents(t testing.TB, b []byte) []dirent {
 		if i < 0 {
 			t.Fatalf("dirent: name %q not NUL-terminated within d_reclen %d", name, reclen)
 		}
-		if want := (19 + i + 1 + 7) &^ 7; reclen != want {
-			t.Errorf("dirent %q: d_reclen = %d, want %d", name[:i], reclen, want)
-		}
+		// (TestGetdentsBuffers checks that d_reclen is the minimum.)
 		out = append(out, dirent{
 			ino:  binary.LittleEndian.Uint64(b[0:]),
 			off:  int64(binary.LittleEndian.Uint64(b[8:])),
