@@ -5,6 +5,7 @@ go 1.26.3
 require golang.org/x/arch v0.33.0
 
 require (
+	github.com/insomniacslk/dhcp v0.0.0-20260901064844-234b97448fae
 	github.com/u-root/u-root v0.16.0
 	golang.org/x/sys v0.50.0
 	gvisor.dev/gvisor v0.0.0-20260905035102-160fafc42237

@@ -1,7 +1,9 @@
 package net
 
 import (
+	"fmt"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 
@@ -27,14 +29,16 @@ var userNet = ipConfig{
 }
 
 // config reads ip=ADDR/PREFIX, gw=ADDR and dns=ADDR[,ADDR] from the
-// kernel command line (unigo run -ip, -gw, -dns), defaulting to userNet.
-func config() ipConfig {
+// kernel command line (unigo run -ip, -gw, -dns), defaulting to userNet;
+// static is whether an address was given (else DHCP configures it).
+func config() (c ipConfig, static bool) {
 	get := func(k string) string { v, _ := kernel.Param(k); return v }
 	c, err := parseConfig(get("ip"), get("gw"), get("dns"))
 	if err != nil {
-		return userNet
+		fmt.Fprintln(os.Stderr, "unigo: network configuration:", err)
+		return userNet, false
 	}
-	return c
+	return c, get("ip") != ""
 }
 
 func parseConfig(ip, gw, dns string) (ipConfig, error) {

@@ -12,6 +12,7 @@ package net
 
 import (
 	"fmt"
+	"net"
 	"os"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -64,7 +65,7 @@ func start() error {
 		{Destination: subnet(tcpip.AddrFrom4([4]byte{127}), 8), NIC: nicLoopback},
 		{Destination: subnet(tcpip.AddrFrom16([16]byte{15: 1}), 128), NIC: nicLoopback},
 	}
-	cfg := config()
+	cfg, static := config()
 	kernel.AddFile("/etc/hosts", []byte("127.0.0.1\tlocalhost\n::1\tlocalhost\n"))
 	kernel.AddFile("/etc/resolv.conf", []byte(cfg.resolvConf()))
 
@@ -76,16 +77,45 @@ func start() error {
 	if err := s.CreateNIC(nicEthernet, ethernet.New(link)); err != nil {
 		return fmt.Errorf("NIC: %v", err)
 	}
-	addAddr(s, nicEthernet, cfg.ip, cfg.prefix)
-	routes = append(routes,
-		tcpip.Route{Destination: subnet(cfg.ip, cfg.prefix), NIC: nicEthernet},
-		tcpip.Route{Destination: subnet(tcpip.AddrFrom4([4]byte{}), 0), Gateway: cfg.gw, NIC: nicEthernet},
-		tcpip.Route{Destination: subnet(tcpip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80}), 10), NIC: nicEthernet},
-	)
 	addAddr(s, nicEthernet, linkLocal6(link.mac), 64)
-	s.SetRouteTable(routes)
 	go link.run()
+	if static {
+		apply(s, routes, cfg)
+		return nil
+	}
+	// DHCP, with QEMU user networking's address while none is leased.
+	c, err := dhcpConn(s, routes)
+	if err != nil {
+		apply(s, routes, cfg)
+		return err
+	}
+	l, err := acquire(c, dhcpServer, net.HardwareAddr(link.mac))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "unigo: DHCP: %v; using %s/%d and retrying\n", err, cfg.ip, cfg.prefix)
+		apply(s, routes, cfg)
+	} else {
+		cfg = l.config(cfg)
+		apply(s, routes, cfg)
+	}
+	go renew(s, routes, c, net.HardwareAddr(link.mac), l, cfg)
 	return nil
+}
+
+// apply configures the Ethernet NIC's IPv4 address, routes and DNS.
+func apply(s *stack.Stack, base []tcpip.Route, cfg ipConfig) {
+	for _, a := range s.AllAddresses()[nicEthernet] {
+		if a.Protocol == ipv4.ProtocolNumber {
+			s.RemoveAddress(nicEthernet, a.AddressWithPrefix.Address)
+		}
+	}
+	addAddr(s, nicEthernet, cfg.ip, cfg.prefix)
+	routes := append(append([]tcpip.Route(nil), base...),
+		tcpip.Route{Destination: subnet(cfg.ip, cfg.prefix), NIC: nicEthernet},
+		tcpip.Route{Destination: subnet(tcpip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80}), 10), NIC: nicEthernet},
+		tcpip.Route{Destination: subnet(tcpip.AddrFrom4([4]byte{}), 0), Gateway: cfg.gw, NIC: nicEthernet},
+	)
+	s.SetRouteTable(routes)
+	kernel.AddFile("/etc/resolv.conf", []byte(cfg.resolvConf()))
 }
 
 func addAddr(s *stack.Stack, nic tcpip.NICID, a tcpip.Address, prefix int) {

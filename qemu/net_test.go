@@ -289,3 +289,15 @@ func TestStaticAddress(t *testing.T) {
 		t.Errorf("static address = status %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestDHCP: without -ip the guest leases its address from QEMU's
+// built-in DHCP server (slirp hands out 10.0.2.15 first).
+func TestDHCP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", images["netcheck"], "--", "addrs", "get", fmt.Sprintf("http://10.0.2.2:%d/", port))
+	if r.code != 0 || !strings.Contains(r.stdout, "addr 10.0.2.15\n") || !strings.Contains(r.stdout, ": 200 ok") || strings.Contains(r.stderr, "DHCP") {
+		t.Errorf("DHCP = status %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+}

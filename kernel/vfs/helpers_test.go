@@ -258,7 +258,7 @@ func decodeDirents(t testing.TB, b []byte) []dirent {
 	return out
 }
 
-// readDir lists the directory handle h with Getdents buffers of bufLen bytes.
+// readDirHandle lists the directory handle h with Getdents buffers of bufLen bytes.
 func readDirHandle(t testing.TB, fs *FS, h, bufLen int) []dirent {
 	t.Helper()
 	var out []dirent
