@@ -147,10 +147,16 @@ func serveCall(nr uintptr, a [6]uintptr) uintptr {
 	case nrRead:
 		return ret(fs.Read(h, user(a[1], a[2]), -1))
 	case nrPread64:
+		if int64(a[3]) < 0 {
+			return errno(vfs.EINVAL)
+		}
 		return ret(fs.Read(h, user(a[1], a[2]), int64(a[3])))
 	case nrWrite:
 		return ret(fs.Write(h, user(a[1], a[2]), -1))
 	case nrPwrite64:
+		if int64(a[3]) < 0 {
+			return errno(vfs.EINVAL)
+		}
 		return ret(fs.Write(h, user(a[1], a[2]), int64(a[3])))
 	case nrLseek:
 		off, e := fs.Seek(h, int64(a[1]), int(a[2]))

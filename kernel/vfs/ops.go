@@ -9,7 +9,10 @@ import (
 // lookup resolves path from dir. With follow, a final symlink is followed.
 // It returns the node, or its would-be parent and last name for ENOENT.
 func (fs *FS) lookup(dir *node, path string, follow bool, depth int) (n, parent *node, last string, e Errno) {
-	if depth > maxSymlinks {
+	if depth == 0 {
+		fs.hops = 0 // symlinks followed in this whole resolution (Linux: 40)
+	}
+	if depth > maxSymlinks || fs.hops > maxSymlinks {
 		return nil, nil, "", ELOOP
 	}
 	if path == "" {
@@ -49,6 +52,7 @@ func (fs *FS) lookup(dir *node, path string, follow bool, depth int) (n, parent 
 			return nil, nil, "", ENOENT
 		}
 		if k.mode&S_IFMT == S_IFLNK && (!final || follow) {
+			fs.hops++
 			t, _, _, e := fs.lookup(cur, k.link, true, depth+1)
 			if e != OK {
 				if final && e == ENOENT {
@@ -75,8 +79,12 @@ func allEmpty(p []string) bool {
 	return true
 }
 
-// dirOf returns the directory a *at call starts from.
-func (fs *FS) dirOf(dirh int) (*node, Errno) {
+// dirOf returns the directory a *at call starts from; an absolute path
+// ignores dirh, as on Linux.
+func (fs *FS) dirOf(dirh int, path string) (*node, Errno) {
+	if strings.HasPrefix(path, "/") {
+		return fs.root, OK
+	}
 	if dirh == AT_FDCWD {
 		return fs.cwd, OK
 	}
@@ -101,7 +109,7 @@ func (fs *FS) newHandle(n *node, flags int) int {
 func (fs *FS) Open(dirh int, path string, flags int, mode uint32) (int, Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh)
+	dir, e := fs.dirOf(dirh, path)
 	if e != OK {
 		return 0, e
 	}
@@ -120,7 +128,7 @@ func (fs *FS) Open(dirh int, path string, flags int, mode uint32) (int, Errno) {
 		return 0, EEXIST
 	case n.mode&S_IFMT == S_IFLNK && flags&O_NOFOLLOW != 0:
 		return 0, ELOOP
-	case n.isDir() && write:
+	case n.isDir() && (write || flags&O_CREAT != 0):
 		return 0, EISDIR
 	case !n.isDir() && flags&O_DIRECTORY != 0:
 		return 0, ENOTDIR
@@ -195,6 +203,9 @@ func (fs *FS) Write(h int, b []byte, off int64) (int, Errno) {
 	if hd.flags&O_ACCMODE == O_RDONLY {
 		return 0, EBADF
 	}
+	if len(b) == 0 {
+		return 0, OK
+	}
 	n := hd.n
 	pos := off
 	if off < 0 {
@@ -254,7 +265,7 @@ func (fs *FS) Seek(h int, off int64, whence int) (int64, Errno) {
 	}
 	hd.off = base + off
 	if hd.n.isDir() && base+off == 0 {
-		hd.dirPos = 0
+		hd.dirPos, hd.dirLast = 0, ""
 	}
 	return hd.off, OK
 }
@@ -322,7 +333,15 @@ func (fs *FS) Fstat(h int, b []byte) Errno {
 func (fs *FS) Stat(dirh int, path string, flags int, b []byte) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh)
+	if path == "" && flags&AT_EMPTY_PATH != 0 && dirh != AT_FDCWD {
+		hd, e := fs.get(dirh) // a file handle too (fstatat(fd, "", AT_EMPTY_PATH))
+		if e != OK {
+			return e
+		}
+		fs.fillStat(hd.n, b)
+		return OK
+	}
+	dir, e := fs.dirOf(dirh, path)
 	if e != OK {
 		return e
 	}
@@ -348,17 +367,21 @@ func (fs *FS) Getdents(h int, b []byte) (int, Errno) {
 	if !hd.n.isDir() {
 		return 0, ENOTDIR
 	}
-	names := make([]string, 0, len(hd.n.kids)+2)
-	names = append(names, ".", "..")
+	// Entries are listed in name order after "." and ".."; the cursor is
+	// the last name returned, so entries removed meanwhile shift nothing.
 	kids := make([]string, 0, len(hd.n.kids))
 	for k := range hd.n.kids {
-		kids = append(kids, k)
+		if hd.dirPos < 2 || k > hd.dirLast {
+			kids = append(kids, k)
+		}
 	}
 	sort.Strings(kids)
-	names = append(names, kids...)
+	names := kids
+	if hd.dirPos < 2 {
+		names = append([]string{".", ".."}[hd.dirPos:], kids...)
+	}
 	w := 0
-	for ; hd.dirPos < len(names); hd.dirPos++ {
-		name := names[hd.dirPos]
+	for _, name := range names {
 		n := hd.n
 		switch name {
 		case ".":
@@ -382,6 +405,12 @@ func (fs *FS) Getdents(h int, b []byte) (int, Errno) {
 		r[18] = dtype(n.mode)
 		copy(r[19:], name)
 		w += reclen
+		if hd.dirPos < 2 {
+			hd.dirPos++
+		} else {
+			hd.dirLast = name
+			hd.dirPos++
+		}
 	}
 	return w, OK
 }
@@ -405,7 +434,7 @@ func dtype(mode uint32) byte {
 func (fs *FS) Mkdir(dirh int, path string, mode uint32) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh)
+	dir, e := fs.dirOf(dirh, path)
 	if e != OK {
 		return e
 	}
@@ -428,7 +457,7 @@ func (fs *FS) Mkdir(dirh int, path string, mode uint32) Errno {
 func (fs *FS) Unlink(dirh int, path string, flags int) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh)
+	dir, e := fs.dirOf(dirh, path)
 	if e != OK {
 		return e
 	}
@@ -461,11 +490,11 @@ func (fs *FS) Unlink(dirh int, path string, flags int) Errno {
 func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	od, e := fs.dirOf(olddirh)
+	od, e := fs.dirOf(olddirh, oldpath)
 	if e != OK {
 		return e
 	}
-	nd, e := fs.dirOf(newdirh)
+	nd, e := fs.dirOf(newdirh, newpath)
 	if e != OK {
 		return e
 	}
@@ -476,6 +505,9 @@ func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) E
 	target, nparent, nlast, e := fs.lookup(nd, newpath, false, 0)
 	if e != OK && e != ENOENT || nparent == nil {
 		return e
+	}
+	if olast == "." || olast == ".." || nlast == "." || nlast == ".." || n == fs.root {
+		return EINVAL
 	}
 	if oparent.ro || nparent.ro || n.ro {
 		return EACCES
@@ -512,7 +544,7 @@ func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) E
 func (fs *FS) Readlink(dirh int, path string) (string, Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh)
+	dir, e := fs.dirOf(dirh, path)
 	if e != OK {
 		return "", e
 	}
@@ -574,7 +606,7 @@ func (fs *FS) Getwd() string {
 func (fs *FS) Access(dirh int, path string, write bool) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh)
+	dir, e := fs.dirOf(dirh, path)
 	if e != OK {
 		return e
 	}
@@ -592,7 +624,7 @@ func (fs *FS) Access(dirh int, path string, write bool) Errno {
 func (fs *FS) Symlink(target string, dirh int, path string) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh)
+	dir, e := fs.dirOf(dirh, path)
 	if e != OK {
 		return e
 	}

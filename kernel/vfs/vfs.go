@@ -85,10 +85,11 @@ type node struct {
 func (n *node) isDir() bool { return n.mode&S_IFMT == S_IFDIR }
 
 type handle struct {
-	n      *node
-	off    int64
-	flags  int
-	dirPos int
+	n       *node
+	off     int64
+	flags   int
+	dirPos  int    // entries listed so far
+	dirLast string // the last name listed (after "." and "..")
 }
 
 // FS is one file system tree with its open files and working directory.
@@ -100,6 +101,7 @@ type FS struct {
 	next    int
 	ino     uint64
 	now     func() time.Time
+	hops    int // symlinks followed by the current lookup
 }
 
 // New returns a file system with an empty read-only root and /tmp.
