@@ -106,6 +106,7 @@ func initMemory(imageEnd uintptr) {
 	cpu.WriteCR3(s.PT.Root)
 	cpu.WriteCR0(cpu.ReadCR0() | cpu.CR0_WP) // the kernel too must not write read-only pages
 
+	sys.RAMEnd = top
 	s.KernelEnd = (top + gib - 1) &^ (gib - 1)
 	if s.KernelEnd < mmioTop {
 		s.KernelEnd = mmioTop

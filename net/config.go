@@ -18,6 +18,8 @@ type ipConfig struct {
 	prefix int
 	gw     tcpip.Address
 	dns    []tcpip.Address
+	// gwSet and dnsSet: given on the command line, so DHCP keeps them.
+	gwSet, dnsSet bool
 }
 
 // QEMU user networking's defaults (slirp: guest .15, host/gateway .2, DNS .3).
@@ -55,10 +57,10 @@ func parseConfig(ip, gw, dns string) (ipConfig, error) {
 		if err != nil {
 			return c, err
 		}
-		c.gw = addr(a)
+		c.gw, c.gwSet = addr(a), true
 	}
 	if dns != "" {
-		c.dns = nil
+		c.dns, c.dnsSet = nil, true
 		for _, d := range strings.Split(dns, ",") {
 			a, err := netip.ParseAddr(d)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"unigo/drivers/virtio"
 	"unigo/kernel/sys"
 )
 
@@ -35,4 +36,23 @@ func dmaAlloc(n int) ([]byte, uint64, error) {
 		return nil, 0, fmt.Errorf("DMA memory (%d bytes): %v", n, e)
 	}
 	return unsafe.Slice((*byte)(at(pa)), n), uint64(pa), nil
+}
+
+// window is a mapped BAR region (virtio.Window): uncached, accessed with
+// single loads and stores of the register's width.
+type window uintptr
+
+func (w window) Read8(off uintptr) uint8       { return *(*uint8)(at(uintptr(w) + off)) }
+func (w window) Write8(off uintptr, v uint8)   { *(*uint8)(at(uintptr(w) + off)) = v }
+func (w window) Read16(off uintptr) uint16     { return *(*uint16)(at(uintptr(w) + off)) }
+func (w window) Write16(off uintptr, v uint16) { *(*uint16)(at(uintptr(w) + off)) = v }
+func (w window) Read32(off uintptr) uint32     { return atomic.LoadUint32((*uint32)(at(uintptr(w) + off))) }
+func (w window) Write32(off uintptr, v uint32) { atomic.StoreUint32((*uint32)(at(uintptr(w)+off)), v) }
+
+// mapWindow asks the kernel to map a device window at its physical address.
+func mapWindow(phys uint64, n uint32) (virtio.Window, error) {
+	if _, _, e := syscall.RawSyscall(sys.SysMapMMIO, uintptr(phys), uintptr(n), 0); e != 0 {
+		return nil, fmt.Errorf("mapping device registers at %#x: %v", phys, e)
+	}
+	return window(phys), nil
 }

@@ -45,10 +45,10 @@ func dhcpConn(s *stack.Stack, base []tcpip.Route) (*gonet.UDPConn, error) {
 func (l *lease) config(def ipConfig) ipConfig {
 	c := def
 	c.ip, c.prefix = tcpip.AddrFrom4Slice(l.ip.To4()), l.prefix
-	if l.router != nil {
+	if l.router != nil && !c.gwSet {
 		c.gw = tcpip.AddrFrom4Slice(l.router.To4())
 	}
-	if len(l.dns) > 0 {
+	if len(l.dns) > 0 && !c.dnsSet {
 		c.dns = nil
 		for _, d := range l.dns {
 			if d4 := d.To4(); d4 != nil {

@@ -12,8 +12,10 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 
+	"unigo/drivers/pci"
 	"unigo/drivers/virtio"
 	"unigo/drivers/virtionet"
+	"unigo/kernel/cpu"
 	"unigo/kernel/sys"
 )
 
@@ -40,8 +42,56 @@ type link struct {
 
 var _ stack.LinkEndpoint = (*link)(nil)
 
-// findNIC probes the virtio-mmio windows for a network device.
+// findNIC finds a virtio network device: on virtio-mmio (microvm), or
+// on PCI (q35, pc).
 func findNIC() (*link, error) {
+	l, err := findMMIO()
+	if err == nil || !errors.Is(err, errNoNIC) {
+		return l, err
+	}
+	return findPCI()
+}
+
+var errNoNIC = errors.New("no network device (virtio-net on virtio-mmio or PCI)")
+
+// pciMSILine is the interrupt line (vector 48+15) the PCI NIC's MSI-X uses.
+const pciMSILine = 15
+
+// virtio-net PCI device ids: modern (0x1040+1) and transitional (§4.1.2).
+const (
+	pciNetModern       = 0x1041
+	pciNetTransitional = 0x1000
+)
+
+func findPCI() (*link, error) {
+	for _, d := range pci.Scan(cpu.Ports{}) {
+		if d.Vendor != virtio.VendorVirtio || d.ID != pciNetModern && d.ID != pciNetTransitional {
+			continue
+		}
+		t, err := virtio.NewPCI(d.Config, mapWindow, sys.IRQVectorBase+pciMSILine)
+		if err != nil {
+			return nil, err
+		}
+		return newLink(t, pciMSILine|sys.IRQMSI)
+	}
+	return nil, errNoNIC
+}
+
+// newLink starts the driver on transport t, interrupting on line.
+func newLink(t virtionet.Transport, line int) (*link, error) {
+	dev, err := virtionet.New(t, dmaAlloc)
+	if err != nil {
+		return nil, err
+	}
+	fd, _, e := syscall.RawSyscall(sys.SysIRQOpen, uintptr(line), 0, 0)
+	if e != 0 {
+		return nil, fmt.Errorf("interrupt line %d: %v", line&^sys.IRQMSI, e)
+	}
+	return &link{dev: dev, irq: os.NewFile(fd, "virtio-net-irq"), mac: tcpip.LinkAddress(dev.MAC[:]), mtu: 1500}, nil
+}
+
+// findMMIO probes the virtio-mmio windows for a network device.
+func findMMIO() (*link, error) {
 	for slot := 0; slot < mmioSlots; slot++ {
 		t, err := virtio.NewMMIO(mmioRegs(mmioBase + slot*mmioSize))
 		if errors.Is(err, virtio.ErrNoDevice) {
@@ -57,17 +107,9 @@ func findNIC() (*link, error) {
 		if gsi >= maxMMIOGSI {
 			return nil, fmt.Errorf("virtio-net in window %d: GSI %d beyond the kernel's %d lines", slot, gsi, maxMMIOGSI)
 		}
-		dev, err := virtionet.New(t, dmaAlloc)
-		if err != nil {
-			return nil, err
-		}
-		fd, _, e := syscall.RawSyscall(sys.SysIRQOpen, uintptr(gsi), 0, 0)
-		if e != 0 {
-			return nil, fmt.Errorf("interrupt line %d: %v", gsi, e)
-		}
-		return &link{dev: dev, irq: os.NewFile(fd, "virtio-net-irq"), mac: tcpip.LinkAddress(dev.MAC[:]), mtu: 1500}, nil
+		return newLink(t, gsi)
 	}
-	return nil, errors.New("no network device (virtio-net on microvm's virtio-mmio)")
+	return nil, errNoNIC
 }
 
 // run moves received frames into the stack whenever the device interrupts.

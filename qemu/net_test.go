@@ -99,9 +99,17 @@ func (g *guest) waitFor(t *testing.T, want string, d time.Duration) {
 	t.Fatalf("guest did not print %q within %v:\n%s", want, d, g.output())
 }
 
+// TestHTTPServerInGuest runs on both transports: virtio-mmio (microvm)
+// and virtio-pci with MSI-X (q35).
 func TestHTTPServerInGuest(t *testing.T) {
+	for _, machine := range []string{"microvm", "q35"} {
+		t.Run(machine, func(t *testing.T) { testHTTPServer(t, machine) })
+	}
+}
+
+func testHTTPServer(t *testing.T, machine string) {
 	port := freePort(t, "tcp")
-	g := startGuest(t, images["httpd"], []string{"-p", fmt.Sprintf("%d:8080", port)}, "-root", "/www")
+	g := startGuest(t, images["httpd"], []string{"-machine", machine, "-p", fmt.Sprintf("%d:8080", port)}, "-root", "/www")
 	g.waitFor(t, "listening on :8080", 2*time.Minute)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 
@@ -296,8 +304,10 @@ func TestDHCP(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
 	defer srv.Close()
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
-	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", images["netcheck"], "--", "addrs", "get", fmt.Sprintf("http://10.0.2.2:%d/", port))
-	if r.code != 0 || !strings.Contains(r.stdout, "addr 10.0.2.15\n") || !strings.Contains(r.stdout, ": 200 ok") || strings.Contains(r.stderr, "DHCP") {
-		t.Errorf("DHCP = status %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	for _, machine := range []string{"microvm", "q35"} {
+		r := unigo(t, "run", "-accel", accel, "-machine", machine, "-timeout", "120s", images["netcheck"], "--", "addrs", "get", fmt.Sprintf("http://10.0.2.2:%d/", port))
+		if r.code != 0 || !strings.Contains(r.stdout, "addr 10.0.2.15\n") || !strings.Contains(r.stdout, ": 200 ok") || strings.Contains(r.stderr, "DHCP") {
+			t.Errorf("DHCP on %s = status %d, stdout %q, stderr %s", machine, r.code, r.stdout, r.stderr)
+		}
 	}
 }

@@ -229,6 +229,9 @@ func (s *Space) Prefault(addr, n uintptr, write bool) bool {
 	return true
 }
 
+// Invalidate flushes the TLB entry of va.
+func (s *Space) Invalidate(va uintptr) { invalidate(va) }
+
 // invalidate flushes one TLB entry; a variable so host tests run without a CPU.
 var invalidate = func(va uintptr) {}
 

@@ -16,6 +16,12 @@ const (
 	// SysIRQOpen(gsi) routes interrupt line gsi to the CPU and returns a
 	// non-blocking fd that is readable (8-byte count) after it fired.
 	SysIRQOpen = 1003
+	// SysMapMMIO(phys, size) maps a device's registers (a PCI BAR)
+	// uncached at their physical address, outside RAM and below 512 GiB.
+	SysMapMMIO = 1007
+	// IRQMSI, or'ed into SysIRQOpen's line, opens the line's vector for a
+	// message-signalled interrupt: no I/O APIC routing.
+	IRQMSI = 0x100
 )
 
 // IRQVectorBase is the vector of GSI 0; GSIs 0..15 use vectors 48..63.
@@ -38,7 +44,8 @@ func dmaAlloc(n uintptr) uintptr {
 	return pa
 }
 
-func irqOpen(gsi int) uintptr {
+func irqOpen(line int) uintptr {
+	gsi := line &^ IRQMSI
 	if gsi < 0 || gsi >= MaxGSI || IOAPIC == nil {
 		return errno(EINVAL)
 	}
@@ -47,9 +54,37 @@ func irqOpen(gsi int) uintptr {
 		return errno(EMFILE)
 	}
 	files[fd].handle = gsi
-	ioapic.Route(IOAPIC, gsi, uint8(IRQVectorBase+gsi), 0)
+	if line&IRQMSI == 0 {
+		ioapic.Route(IOAPIC, gsi, uint8(IRQVectorBase+gsi), 0)
+	}
 	return uintptr(fd)
 }
+
+// Device windows: the PCI hole below 4 GiB, or above RAM below 512 GiB
+// (under the Go runtime's arena hints).
+const (
+	mmioHole  = 3 << 30
+	mmioLimit = 512 << 30
+)
+
+func mapMMIO(phys, size uintptr) uintptr {
+	end := (phys + size + mm.PageSize - 1) &^ (mm.PageSize - 1)
+	phys &^= mm.PageSize - 1
+	inHole := phys >= mmioHole && end <= 4<<30 // the PCI hole below 4 GiB
+	if size == 0 || end < phys || end > mmioLimit || !inHole && phys < RAMEnd {
+		return errno(EINVAL) // never RAM: device windows only
+	}
+	for pa := phys; pa < end; pa += mm.PageSize {
+		if !Space.PT.Map(pa, pa, mm.PTEWritable|mm.PTENoCache|mm.PTEWriteThr|mm.NoExec) {
+			return errno(ENOMEM)
+		}
+		Space.Invalidate(pa)
+	}
+	return 0
+}
+
+// RAMEnd is the end of the identity-mapped RAM (set by package kernel).
+var RAMEnd uintptr
 
 // IRQ records that line gsi fired: its fds become readable.
 func IRQ(gsi int) {

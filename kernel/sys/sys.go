@@ -220,6 +220,8 @@ func Dispatch(f *trap.Frame) {
 		r = dmaAlloc(a0)
 	case SysIRQOpen:
 		r = irqOpen(int(a0))
+	case SysMapMMIO:
+		r = mapMMIO(a0, a1)
 	case sysReadv:
 		r = readv(int(a0), a1, a2)
 	case SysTestKernelFault:
