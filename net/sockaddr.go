@@ -41,6 +41,9 @@ func decodeSockaddr(b []byte, family int) (tcpip.FullAddress, int) {
 		if a.Addr == tcpip.AddrFrom16([16]byte{}) {
 			a.Addr = tcpip.Address{}
 		}
+		if len(b) >= sockaddrIn6Len { // sin6_scope_id: the zone of a link-local address is a NIC
+			a.NIC = tcpip.NICID(binary.LittleEndian.Uint32(b[24:]))
+		}
 		return a, 0
 	}
 	return tcpip.FullAddress{}, eAFNOSUPPORT
@@ -63,6 +66,9 @@ func encodeSockaddr(a tcpip.FullAddress, family int) []byte {
 	switch a.Addr.Len() {
 	case 16:
 		copy(b[8:], a.Addr.AsSlice())
+		if b[8] == 0xfe && b[9]&0xc0 == 0x80 { // link-local: the zone is the NIC
+			binary.LittleEndian.PutUint32(b[24:], uint32(a.NIC))
+		}
 	case 4:
 		b[18], b[19] = 0xff, 0xff
 		copy(b[20:], a.Addr.AsSlice())

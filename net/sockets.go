@@ -14,6 +14,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/icmp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 	"gvisor.dev/gvisor/pkg/waiter"
@@ -29,32 +30,34 @@ import (
 
 // Linux constants (include/uapi/linux/socket.h, in.h, tcp.h, asm-generic/socket.h).
 const (
-	afInet       = 2
-	afInet6      = 10
-	sockStream   = 1
-	sockDgram    = 2
-	ipprotoTCP   = 6
-	ipprotoUDP   = 17
-	ipprotoIPv6  = 41
-	ipprotoMPTCP = 262
-	solSocket    = 1
-	soReuseaddr  = 2
-	soType       = 3
-	soError      = 4
-	soBroadcast  = 6
-	soSndbuf     = 7
-	soRcvbuf     = 8
-	soKeepalive  = 9
-	soReuseport  = 15
-	tcpNodelay   = 1
-	tcpKeepidle  = 4
-	tcpKeepintvl = 5
-	tcpKeepcnt   = 6
-	ipv6V6only   = 26
-	msgPeek      = 2
-	shutRD       = 0
-	shutWR       = 1
-	shutRDWR     = 2
+	afInet        = 2
+	afInet6       = 10
+	sockStream    = 1
+	sockDgram     = 2
+	ipprotoTCP    = 6
+	ipprotoUDP    = 17
+	ipprotoIPv6   = 41
+	ipprotoMPTCP  = 262
+	ipprotoICMP   = 1
+	ipprotoICMPv6 = 58
+	solSocket     = 1
+	soReuseaddr   = 2
+	soType        = 3
+	soError       = 4
+	soBroadcast   = 6
+	soSndbuf      = 7
+	soRcvbuf      = 8
+	soKeepalive   = 9
+	soReuseport   = 15
+	tcpNodelay    = 1
+	tcpKeepidle   = 4
+	tcpKeepintvl  = 5
+	tcpKeepcnt    = 6
+	ipv6V6only    = 26
+	msgPeek       = 2
+	shutRD        = 0
+	shutWR        = 1
+	shutRDWR      = 2
 )
 
 // Linux errno values used here.
@@ -271,10 +274,16 @@ func socketCall(domain, typ, proto, handle int) uintptr {
 		}
 		tp = tcp.ProtocolNumber
 	case sockDgram:
-		if proto != 0 && proto != ipprotoUDP {
+		switch proto {
+		case 0, ipprotoUDP:
+			tp = udp.ProtocolNumber
+		case ipprotoICMP:
+			tp = icmp.ProtocolNumber4
+		case ipprotoICMPv6:
+			tp = icmp.ProtocolNumber6
+		default:
 			return errno(ePROTONOSUPPORT)
 		}
-		tp = udp.ProtocolNumber
 	default:
 		return errno(ePROTONOSUPPORT)
 	}

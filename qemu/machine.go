@@ -8,6 +8,7 @@ package qemu
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -30,8 +31,12 @@ type Config struct {
 	SMP     int
 	// Host-side file descriptors (in the QEMU process) of the three channels.
 	StdoutFD, StderrFD, ControlFD int
-	// Net is "user" (QEMU's user-mode NAT), "tap:NAME" or "none".
+	// Net is "user" (QEMU's user-mode NAT), "tap:NAME", "none", or
+	// "socket:listen:PORT" / "socket:connect:PORT": an Ethernet segment
+	// between guests over a TCP connection on the host's loopback.
 	Net string
+	// MAC is the NIC's address ("" for QEMU's default 52:54:00:12:34:56).
+	MAC string
 	// Forwards are host-to-guest port forwards for user networking,
 	// "tcp:HOSTPORT:GUESTPORT" or "udp:...".
 	Forwards []string
@@ -53,17 +58,29 @@ func netArgs(c Config) ([]string, error) {
 			}
 			netdev += ",hostfwd=" + p[0] + ":127.0.0.1:" + p[1] + "-:" + p[2]
 		}
+	case strings.HasPrefix(c.Net, "socket:listen:") || strings.HasPrefix(c.Net, "socket:connect:"):
+		p := strings.Split(c.Net, ":")
+		if len(p) != 3 || len(c.Forwards) > 0 {
+			return nil, fmt.Errorf("bad -net %q (want socket:listen:PORT or socket:connect:PORT, without -p)", c.Net)
+		}
+		netdev = "socket,id=n0," + p[1] + "=127.0.0.1:" + p[2]
 	case strings.HasPrefix(c.Net, "tap:"):
 		if len(c.Forwards) > 0 {
 			return nil, errors.New("-p needs -net user")
 		}
 		netdev = "tap,id=n0,script=no,downscript=no,ifname=" + strings.TrimPrefix(c.Net, "tap:")
 	default:
-		return nil, fmt.Errorf("unknown -net %q (want user, tap:NAME or none)", c.Net)
+		return nil, fmt.Errorf("unknown -net %q (want user, tap:NAME, socket:listen:PORT, socket:connect:PORT or none)", c.Net)
 	}
 	dev := "virtio-net-pci,netdev=n0"
 	if c.Machine == "microvm" {
 		dev = "virtio-net-device,netdev=n0"
+	}
+	if c.MAC != "" {
+		if _, err := net.ParseMAC(c.MAC); err != nil {
+			return nil, fmt.Errorf("bad -mac %q: %v", c.MAC, err)
+		}
+		dev += ",mac=" + c.MAC
 	}
 	return []string{"-netdev", netdev, "-device", dev}, nil
 }

@@ -311,3 +311,18 @@ func TestDHCP(t *testing.T) {
 		}
 	}
 }
+
+// TestIPv6LinkLocalBetweenGuests: two guests on one Ethernet segment (a
+// QEMU socket network) reach each other by IPv6 link-local addresses,
+// derived from their MACs (EUI-64), with neighbour discovery by netstack.
+func TestIPv6LinkLocalBetweenGuests(t *testing.T) {
+	port := freePort(t, "tcp")
+	a := startGuest(t, images["netcheck"], []string{"-net", fmt.Sprintf("socket:listen:%d", port), "-mac", "52:54:00:12:34:57"},
+		"udpserve", "9000", "1")
+	a.waitFor(t, "udp serving on 9000", 2*time.Minute)
+	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", "-net", fmt.Sprintf("socket:connect:%d", port), "-mac", "52:54:00:12:34:58",
+		images["netcheck"], "--", "ping6", "fe80::5054:ff:fe12:3457", "2")
+	if r.code != 0 || r.stdout != "ping6 fe80::5054:ff:fe12:3457: reply \"unigo\"\n" {
+		t.Errorf("ping6 = status %d, stdout %q, stderr %s\nother guest:\n%s", r.code, r.stdout, r.stderr, a.output())
+	}
+}

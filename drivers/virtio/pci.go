@@ -89,7 +89,7 @@ func NewPCI(c PCIConfig, mapw MapFunc, vector uint8) (*PCI, error) {
 		switch id {
 		case capVendor:
 			t := c.Read8(off + 3)
-			if _, dup := caps[t]; dup {
+			if _, dup := caps[t]; dup || c.Read8(off+4) > 5 { // bars 6+ are reserved: ignore the cap
 				return // the first of each type is the preferred one (§4.1.4)
 			}
 			ci := capInfo{bar: c.Read8(off + 4), off: c.Read32(off + 8), n: c.Read32(off + 12)}

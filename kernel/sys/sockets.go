@@ -142,7 +142,8 @@ func socket(domain, typ, proto int) uintptr {
 			return errno(ePROTONOSUPPORT) // IPPROTO_MPTCP too: Go falls back to TCP
 		}
 	case sockDgram:
-		if proto != 0 && proto != 17 {
+		// UDP, and ICMP "ping sockets" (IPPROTO_ICMP 1, IPPROTO_ICMPV6 58) as on Linux.
+		if proto != 0 && proto != 17 && !(proto == 1 && domain == afInet) && !(proto == 58 && domain == afInet6) {
 			return errno(ePROTONOSUPPORT)
 		}
 	default:

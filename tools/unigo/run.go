@@ -40,6 +40,7 @@ type runOpts struct {
 	image          string
 	args           []string
 	net            string
+	mac            string
 	forwards       []string
 	ip, gw, dns    string
 }
@@ -55,7 +56,8 @@ func runCmd(argv []string) int {
 	fs.DurationVar(&o.timeout, "timeout", 0, "kill the guest after this long and exit 124 (0: never)")
 	fs.Var(&o.env, "e", "set an environment variable `KEY=VAL` in the guest (repeatable)")
 	fs.BoolVar(&o.verbose, "v", false, "print boot milestones and kernel statistics on stderr")
-	fs.StringVar(&o.net, "net", "user", "network: user (QEMU's NAT; guest 10.0.2.15), tap:NAME or none")
+	fs.StringVar(&o.net, "net", "user", "network: user (QEMU's NAT; guest 10.0.2.15), tap:NAME, socket:listen:PORT, socket:connect:PORT (guest to guest) or none")
+	fs.StringVar(&o.mac, "mac", "", "the NIC's MAC `address` (default 52:54:00:12:34:56)")
 	fs.Func("p", "forward `[tcp:|udp:]HOST:GUEST` port from the host's 127.0.0.1 to the guest (repeatable; -net user)", func(v string) error {
 		p := strings.Split(v, ":")
 		proto := "tcp"
@@ -161,7 +163,7 @@ func run(o *runOpts) (int, error) {
 		Kernel: kernel, Machine: o.machine, Accel: o.accel, MemMB: o.mem, SMP: o.smp,
 		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose) + netParams(o),
 		StdoutFD: 3, StderrFD: 4, ControlFD: 5,
-		Net: o.net, Forwards: o.forwards,
+		Net: o.net, Forwards: o.forwards, MAC: o.mac,
 	})
 	if err != nil {
 		return exitUsage, err

@@ -5,6 +5,7 @@
 //	lookup NAME        resolve NAME, print the addresses
 //	udpserve PORT N    echo N UDP datagrams back, upper-cased
 //	addrs              print the local address used to reach the gateway
+//	ping6 ADDR ZONE    ICMPv6 echo (a Linux "ping socket") to ADDR on NIC ZONE
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -39,6 +41,10 @@ func main() {
 		case "udpserve":
 			n, _ := strconv.Atoi(args[2])
 			err = udpserve(args[1], n)
+			args = args[3:]
+		case "ping6":
+			zone, _ := strconv.Atoi(args[2])
+			err = ping6(args[1], uint32(zone))
 			args = args[3:]
 		case "addrs":
 			var c net.Conn
@@ -105,4 +111,32 @@ func udpserve(port string, n int) error {
 		c.WriteTo([]byte(strings.ToUpper(string(buf[:m]))), from)
 	}
 	return nil
+}
+
+// ping6 sends ICMPv6 echo requests through a ping socket (SOCK_DGRAM,
+// IPPROTO_ICMPV6) until a reply comes back.
+func ping6(addr string, zone uint32) error {
+	fd, err := syscall.Socket(syscall.AF_INET6, syscall.SOCK_DGRAM, syscall.IPPROTO_ICMPV6)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	to := &syscall.SockaddrInet6{ZoneId: zone}
+	copy(to.Addr[:], net.ParseIP(addr).To16())
+	req := []byte{128, 0, 0, 0, 0, 1, 0, 1, 'u', 'n', 'i', 'g', 'o'} // echo request, id 1, seq 1
+	buf := make([]byte, 1500)
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); {
+		if err := syscall.Sendto(fd, req, 0, to); err != nil && err != syscall.EAGAIN {
+			return err
+		}
+		for i := 0; i < 20; i++ {
+			n, _, err := syscall.Recvfrom(fd, buf, 0)
+			if err == nil && n >= 8 && buf[0] == 129 {
+				fmt.Printf("ping6 %s: reply %q\n", addr, buf[8:n])
+				return nil
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return fmt.Errorf("no ICMPv6 echo reply from %s", addr)
 }
