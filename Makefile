@@ -49,7 +49,9 @@ test: deps vet
 	 else echo "oracle: ../shared/oracle not present, skipped"; fi
 
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 10x -timeout 30m ./qemu/
+	@mkdir -p bench
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; }
+	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 40m ./qemu/ | tee bench/last.txt
 
 clean:
 	rm -rf $(BIN)

@@ -29,10 +29,20 @@ const (
 	maxMMIOGSI = sys.MaxGSI
 )
 
+// frameDevice is what the link needs of a NIC (virtionet.Device).
+type frameDevice interface {
+	Transmit(frames ...[]byte) (int, error)
+	Receive(deliver func(frame []byte)) error
+	Reclaim() error
+	Interrupt()
+}
+
+var _ frameDevice = (*virtionet.Device)(nil)
+
 // link is a stack.LinkEndpoint that carries whole Ethernet frames over
-// a virtio-net device; gVisor's ethernet endpoint wraps it.
+// a NIC; gVisor's ethernet endpoint wraps it.
 type link struct {
-	dev  *virtionet.Device
+	dev  frameDevice
 	irq  *os.File
 	mac  tcpip.LinkAddress
 	mtu  uint32

@@ -19,7 +19,7 @@ func decodeSockaddr(b []byte, family int) (tcpip.FullAddress, int) {
 	}
 	switch int(binary.LittleEndian.Uint16(b)) {
 	case afInet:
-		if len(b) < 8 {
+		if len(b) < sockaddrIn4Len { // Linux: EINVAL below sizeof(struct sockaddr_in)
 			return tcpip.FullAddress{}, eINVAL
 		}
 		a := tcpip.FullAddress{Port: binary.BigEndian.Uint16(b[2:]), Addr: tcpip.AddrFrom4Slice(b[4:8])}

@@ -1,6 +1,9 @@
 package qemu_test
 
 import (
+	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,12 +89,15 @@ func BenchmarkImageSize(b *testing.B) {
 
 // BenchmarkMinMemory finds the smallest -m (MiB) at which app/hello still runs.
 func BenchmarkMinMemory(b *testing.B) {
-	var got int
-	for i := 0; i < b.N; i++ {
-		got = qemu.Bisect(2, 128, func(mb int) bool {
-			out, err := exec.Command(unigoBin, "run", "-accel", accel, "-timeout", "60s", "-m", strconv.Itoa(mb), images["hello"]).Output()
-			return err == nil && len(out) > 0
-		})
+	runs := func(mb int) bool {
+		out, err := exec.Command(unigoBin, "run", "-accel", accel, "-timeout", "60s", "-m", strconv.Itoa(mb), images["hello"]).Output()
+		return err == nil && len(out) > 0
+	}
+	got := qemu.Bisect(2, 128, runs)
+	for i := 1; i < b.N; i++ { // the threshold holds on every run
+		if !runs(got) || runs(got-1) {
+			b.Fatalf("the smallest working -m moved away from %d MiB", got)
+		}
 	}
 	b.ReportMetric(float64(got), "min-MiB")
 }
@@ -124,6 +130,99 @@ func BenchmarkSyscallLatency(b *testing.B) {
 	b.ReportMetric(median(lg), "linux-getpid-ns")
 	b.ReportMetric(median(up), "unigo-pread1-ns")
 	b.ReportMetric(median(lp), "linux-pread1-ns")
+}
+
+// BenchmarkHTTP measures app/httpd's small page with wrk (Debian's
+// package), side by side: (a) unigo on microvm and (c) the same program
+// as a native Linux process. (b), the same binary as /init of a Linux
+// guest, is issue #5's work.
+func BenchmarkHTTP(b *testing.B) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		b.Fatal("wrk is missing: apt-get install -y wrk (make bench does this)")
+	}
+	run := func(url string) (rps, p50, p99 float64) {
+		out, err := exec.Command("wrk", "-t1", "-c8", "-d5s", "--latency", url).CombinedOutput()
+		if err != nil {
+			b.Fatalf("wrk: %v\n%s", err, out)
+		}
+		return wrkStats(b, string(out))
+	}
+	var results [2][3][]float64
+	for i := 0; i < b.N; i++ {
+		port := freePortB(b)
+		g := exec.Command(unigoBin, "run", "-accel", accel, "-p", fmt.Sprintf("%d:8080", port), images["httpd"], "--", "-root", "/www")
+		if err := g.Start(); err != nil {
+			b.Fatal(err)
+		}
+		url := fmt.Sprintf("http://127.0.0.1:%d/hello", port)
+		waitHTTP(b, url)
+		rps, p50, p99 := run(url)
+		g.Process.Kill()
+		g.Wait()
+		results[0][0], results[0][1], results[0][2] = append(results[0][0], rps), append(results[0][1], p50), append(results[0][2], p99)
+
+		port = freePortB(b)
+		n := exec.Command(natives["httpd"], "-addr", fmt.Sprintf("127.0.0.1:%d", port), "-root", "../app/httpd/www")
+		if err := n.Start(); err != nil {
+			b.Fatal(err)
+		}
+		url = fmt.Sprintf("http://127.0.0.1:%d/hello", port)
+		waitHTTP(b, url)
+		rps, p50, p99 = run(url)
+		n.Process.Kill()
+		n.Wait()
+		results[1][0], results[1][1], results[1][2] = append(results[1][0], rps), append(results[1][1], p50), append(results[1][2], p99)
+	}
+	for i, name := range []string{"unigo", "linux"} {
+		b.ReportMetric(median(results[i][0]), name+"-req/s")
+		b.ReportMetric(median(results[i][1]), name+"-p50-ms")
+		b.ReportMetric(median(results[i][2]), name+"-p99-ms")
+	}
+}
+
+var wrkLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$`)
+
+// wrkStats reads requests/s and the p50/p99 latencies (ms) from wrk --latency.
+func wrkStats(b *testing.B, out string) (rps, p50, p99 float64) {
+	m := regexp.MustCompile(`Requests/sec:\s+([\d.]+)`).FindStringSubmatch(out)
+	if m == nil {
+		b.Fatalf("no Requests/sec in wrk output:\n%s", out)
+	}
+	rps, _ = strconv.ParseFloat(m[1], 64)
+	for _, l := range wrkLatency.FindAllStringSubmatch(out, -1) {
+		v, _ := strconv.ParseFloat(l[2], 64)
+		switch l[3] {
+		case "us":
+			v /= 1000
+		case "s":
+			v *= 1000
+		}
+		if l[1] == "50" {
+			p50 = v
+		} else {
+			p99 = v
+		}
+	}
+	return rps, p50, p99
+}
+
+func waitHTTP(b *testing.B, url string) {
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if r, err := http.Get(url); err == nil {
+			r.Body.Close()
+			return
+		}
+	}
+	b.Fatalf("%s never answered", url)
+}
+
+func freePortB(b *testing.B) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
