@@ -51,7 +51,7 @@ test: deps vet
 bench: deps
 	@mkdir -p bench
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; }
-	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 40m ./qemu/ | tee bench/last.txt
+	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 40m ./qemu/ > bench/last.txt; s=$$?; cat bench/last.txt; exit $$s
 
 clean:
 	rm -rf $(BIN)

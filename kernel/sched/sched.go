@@ -124,25 +124,29 @@ func (s *Scheduler) Yield() { s.sliceEnd = 0 }
 
 // Wake makes the thread in slot i runnable with syscall result ret.
 func (s *Scheduler) Wake(i int, ret uintptr) {
+	if s.ready(i, ret) {
+		s.enqueue(i)
+	}
+}
+
+// ready makes a blocked thread runnable with syscall result ret.
+func (s *Scheduler) ready(i int, ret uintptr) bool {
 	t := &s.T[i]
 	if t.State != Blocked {
-		return
+		return false
 	}
 	t.State, t.Wait, t.Deadline = Runnable, WaitNone, 0
 	t.Frame.AX = ret
-	s.enqueue(i)
+	return true
 }
 
 // WakeFirst is Wake, but the thread runs next: for a hand-off, where the
 // woken thread is the one the caller waits for.
 func (s *Scheduler) WakeFirst(i int, ret uintptr) {
-	t := &s.T[i]
-	if t.State != Blocked {
+	if !s.ready(i, ret) {
 		return
 	}
-	t.State, t.Wait, t.Deadline = Runnable, WaitNone, 0
-	t.Frame.AX = ret
-	t.next = s.head
+	s.T[i].next = s.head
 	s.head = i + 1
 	if s.tail == 0 {
 		s.tail = i + 1

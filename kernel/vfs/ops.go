@@ -430,23 +430,32 @@ func dtype(mode uint32) byte {
 	return 0
 }
 
+// newEntry resolves where a new name goes: its writable parent and the
+// name, or EEXIST, EACCES or the lookup's error. fs.mu is held.
+func (fs *FS) newEntry(dirh int, path string) (parent *node, last string, e Errno) {
+	dir, e := fs.dirOf(dirh, path)
+	if e != OK {
+		return nil, "", e
+	}
+	_, parent, last, e = fs.lookup(dir, path, false, 0)
+	switch {
+	case e == OK:
+		return nil, "", EEXIST
+	case e != ENOENT || parent == nil:
+		return nil, "", e
+	case parent.ro:
+		return nil, "", EACCES
+	}
+	return parent, last, OK
+}
+
 // Mkdir creates a directory.
 func (fs *FS) Mkdir(dirh int, path string, mode uint32) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh, path)
+	parent, last, e := fs.newEntry(dirh, path)
 	if e != OK {
 		return e
-	}
-	_, parent, last, e := fs.lookup(dir, path, false, 0)
-	if e == OK {
-		return EEXIST
-	}
-	if e != ENOENT || parent == nil {
-		return e
-	}
-	if parent.ro {
-		return EACCES
 	}
 	fs.newNode(last, S_IFDIR|mode&0o7777, parent, false)
 	parent.nlink++
@@ -624,19 +633,9 @@ func (fs *FS) Access(dirh int, path string, write bool) Errno {
 func (fs *FS) Symlink(target string, dirh int, path string) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh, path)
+	parent, last, e := fs.newEntry(dirh, path)
 	if e != OK {
 		return e
-	}
-	_, parent, last, e := fs.lookup(dir, path, false, 0)
-	if e == OK {
-		return EEXIST
-	}
-	if e != ENOENT || parent == nil {
-		return e
-	}
-	if parent.ro {
-		return EACCES
 	}
 	n := fs.newNode(last, S_IFLNK|0o777, parent, false)
 	n.link = target
