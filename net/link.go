@@ -97,7 +97,7 @@ func newLink(t virtionet.Transport, line int) (*link, error) {
 	if e != 0 {
 		return nil, fmt.Errorf("interrupt line %d: %v", line&^sys.IRQMSI, e)
 	}
-	return &link{dev: dev, irq: os.NewFile(fd, "virtio-net-irq"), mac: tcpip.LinkAddress(dev.MAC[:]), mtu: 1500}, nil
+	return &link{dev: dev, irq: os.NewFile(fd, "virtio-net-irq"), mac: tcpip.LinkAddress(dev.MAC[:]), mtu: virtionet.MaxFrame}, nil
 }
 
 // findMMIO probes the virtio-mmio windows for a network device.

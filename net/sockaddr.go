@@ -34,8 +34,11 @@ func decodeSockaddr(b []byte, family int) (tcpip.FullAddress, int) {
 		}
 		return a, 0
 	case afInet6:
-		if len(b) < 24 || family != afInet6 {
+		if family != afInet6 {
 			return tcpip.FullAddress{}, eAFNOSUPPORT
+		}
+		if len(b) < 24 { // SIN6_LEN_RFC2133, as Linux checks
+			return tcpip.FullAddress{}, eINVAL
 		}
 		a := tcpip.FullAddress{Port: binary.BigEndian.Uint16(b[2:]), Addr: tcpip.AddrFrom16Slice(b[8:24])}
 		if a.Addr == tcpip.AddrFrom16([16]byte{}) {

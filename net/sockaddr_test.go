@@ -95,37 +95,32 @@ func TestDecodeSockaddrErrors(t *testing.T) {
 		b      []byte
 		family int
 		want   int
-		bug    int // nonzero: the errno returned today, a known bug (see below)
 	}{
-		{"nil", nil, linuxAFInet, linuxEINVAL, 0},
-		{"one byte", []byte{2}, linuxAFInet, linuxEINVAL, 0},
-		{"family only", []byte{2, 0}, linuxAFInet, linuxEINVAL, 0},
-		{"sockaddr_in without address", sin4(80, [4]byte{10, 0, 2, 15})[:4], linuxAFInet, linuxEINVAL, 0},
-		{"sockaddr_in of 8 bytes", sin4(80, [4]byte{10, 0, 2, 15})[:8], linuxAFInet, linuxEINVAL, 0},
-		{"sockaddr_in of 15 bytes", sin4(80, [4]byte{10, 0, 2, 15})[:15], linuxAFInet, linuxEINVAL, 0},
-		{"short sockaddr_in on AF_INET6 socket", sin4(80, [4]byte{10, 0, 2, 15})[:8], linuxAFInet6, linuxEINVAL, 0},
-		{"AF_UNIX", []byte{1, 0, '/', 't', 'm', 'p', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, linuxAFInet, linuxEAFNOSUPPORT, 0},
-		{"AF_PACKET", []byte{17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, linuxAFInet6, linuxEAFNOSUPPORT, 0},
-		{"family 0xffff", []byte{0xFF, 0xFF, 0, 80, 10, 0, 2, 15, 0, 0, 0, 0, 0, 0, 0, 0}, linuxAFInet, linuxEAFNOSUPPORT, 0},
+		{"nil", nil, linuxAFInet, linuxEINVAL},
+		{"one byte", []byte{2}, linuxAFInet, linuxEINVAL},
+		{"family only", []byte{2, 0}, linuxAFInet, linuxEINVAL},
+		{"sockaddr_in without address", sin4(80, [4]byte{10, 0, 2, 15})[:4], linuxAFInet, linuxEINVAL},
+		{"sockaddr_in of 8 bytes", sin4(80, [4]byte{10, 0, 2, 15})[:8], linuxAFInet, linuxEINVAL},
+		{"sockaddr_in of 15 bytes", sin4(80, [4]byte{10, 0, 2, 15})[:15], linuxAFInet, linuxEINVAL},
+		{"short sockaddr_in on AF_INET6 socket", sin4(80, [4]byte{10, 0, 2, 15})[:8], linuxAFInet6, linuxEINVAL},
+		{"AF_UNIX", []byte{1, 0, '/', 't', 'm', 'p', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, linuxAFInet, linuxEAFNOSUPPORT},
+		{"AF_PACKET", []byte{17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, linuxAFInet6, linuxEAFNOSUPPORT},
+		{"family 0xffff", []byte{0xFF, 0xFF, 0, 80, 10, 0, 2, 15, 0, 0, 0, 0, 0, 0, 0, 0}, linuxAFInet, linuxEAFNOSUPPORT},
 		// The family is in host (little-endian) order: 0x0200 is not AF_INET.
-		{"family big-endian", []byte{0, 2, 0, 80, 10, 0, 2, 15, 0, 0, 0, 0, 0, 0, 0, 0}, linuxAFInet, linuxEAFNOSUPPORT, 0},
-		{"sockaddr_in6 on AF_INET socket", sin6(80, 0, "2001:db8::1", 0), linuxAFInet, linuxEAFNOSUPPORT, 0},
-		{"v4-mapped sockaddr_in6 on AF_INET socket", sin6(80, 0, "::ffff:10.0.2.15", 0), linuxAFInet, linuxEAFNOSUPPORT, 0},
+		{"family big-endian", []byte{0, 2, 0, 80, 10, 0, 2, 15, 0, 0, 0, 0, 0, 0, 0, 0}, linuxAFInet, linuxEAFNOSUPPORT},
+		{"sockaddr_in6 on AF_INET socket", sin6(80, 0, "2001:db8::1", 0), linuxAFInet, linuxEAFNOSUPPORT},
+		{"v4-mapped sockaddr_in6 on AF_INET socket", sin6(80, 0, "::ffff:10.0.2.15", 0), linuxAFInet, linuxEAFNOSUPPORT},
 		// Linux checks addrlen against SIN6_LEN_RFC2133 (24) before
 		// anything else: inet6_bind, tcp_v6_connect and udpv6_sendmsg
 		// all return EINVAL for a short sockaddr_in6.
-		{"sockaddr_in6 of 23 bytes", sin6(80, 0, "2001:db8::1", 0)[:23], linuxAFInet6, linuxEINVAL, linuxEAFNOSUPPORT},
-		{"sockaddr_in6 of 8 bytes", sin6(80, 0, "2001:db8::1", 0)[:8], linuxAFInet6, linuxEINVAL, linuxEAFNOSUPPORT},
+		{"sockaddr_in6 of 23 bytes", sin6(80, 0, "2001:db8::1", 0)[:23], linuxAFInet6, linuxEINVAL},
+		{"sockaddr_in6 of 8 bytes", sin6(80, 0, "2001:db8::1", 0)[:8], linuxAFInet6, linuxEINVAL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, errno := decodeSockaddr(tt.b, tt.family)
 			if errno == tt.want && got == (tcpip.FullAddress{}) {
 				return
-			}
-			if tt.bug != 0 && errno == tt.bug && got == (tcpip.FullAddress{}) {
-				t.Skipf("known bug: decodeSockaddr(% x, %s) = errno %d, want %d (a short sockaddr_in6 must be EINVAL, as on Linux)",
-					tt.b, familyName(tt.family), errno, tt.want)
 			}
 			t.Errorf("decodeSockaddr(% x, %s) = %+v, %d, want {}, %d", tt.b, familyName(tt.family), got, errno, tt.want)
 		})
