@@ -51,6 +51,7 @@ var programs = map[string]string{
 	"kfault":   "./testdata/kernelfault",
 	"httpd":    "../app/httpd",
 	"netcheck": "./testdata/netcheck",
+	"epoll":    "./testdata/epoll",
 }
 
 // buildFlags are extra unigo build flags per program.
@@ -587,5 +588,59 @@ func TestImageWithoutFilesHasEmptyRoot(t *testing.T) {
 	r := boot(t, "latency", nil)
 	if r.code != 0 || !regexp.MustCompile(`^getpid_ns=\d+ pread1_ns=\d+\n$`).MatchString(r.stdout) {
 		t.Errorf("latency = status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestIdleGuestIsIdle: a guest whose program only sleeps halts the CPU
+// between timer events (no periodic tick), so QEMU uses little host CPU.
+func TestIdleGuestIsIdle(t *testing.T) {
+	g := startGuest(t, images["forever"], nil)
+	g.waitFor(t, "running forever", 2*time.Minute)
+	time.Sleep(time.Second) // let the runtime settle
+	pid := qemuChild(t, g.cmd.Process.Pid)
+	before := cpuTicks(t, pid)
+	const window = 3 * time.Second
+	time.Sleep(window)
+	used := time.Duration(cpuTicks(t, pid)-before) * time.Second / 100 // USER_HZ
+	t.Logf("idle guest: %v of host CPU in %v", used, window)
+	if used > window/5 {
+		t.Errorf("an idle guest used %v of host CPU in %v; want under 20%%", used, window)
+	}
+}
+
+// qemuChild finds the QEMU process that unigo run (pid) started.
+func qemuChild(t *testing.T, pid int) int {
+	t.Helper()
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid)) // any thread may have forked it
+	for _, f := range tasks {
+		if b, err := os.ReadFile(f); err == nil && len(strings.Fields(string(b))) > 0 {
+			child, _ := strconv.Atoi(strings.Fields(string(b))[0])
+			return child
+		}
+	}
+	t.Fatalf("no QEMU child of unigo run (pid %d)", pid)
+	return 0
+}
+
+// cpuTicks is a process's user+system time in clock ticks (proc(5)).
+func cpuTicks(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	utime, _ := strconv.Atoi(f[11])
+	stime, _ := strconv.Atoi(f[12])
+	return utime + stime
+}
+
+// TestEpollSemantics: level- and edge-triggered readiness, timeouts,
+// MOD/DEL, errors and wake-ups from another thread, compared with Linux.
+func TestEpollSemantics(t *testing.T) {
+	r := boot(t, "epoll", nil)
+	n := native(t, "epoll", nil)
+	if r != n {
+		t.Errorf("epoll in unigo:\n%s\n%s\nas a Linux process:\n%s\n%s", r.stdout, r.stderr, n.stdout, n.stderr)
 	}
 }
