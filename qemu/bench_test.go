@@ -2,6 +2,7 @@ package qemu_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"unigo/qemu"
 	"unigo/tools/image"
+	"unigo/tools/linuxvm"
 )
 
 // BenchmarkBoot measures, side by side in one run, the wall time from
@@ -132,10 +134,62 @@ func BenchmarkSyscallLatency(b *testing.B) {
 	b.ReportMetric(median(lp), "linux-pread1-ns")
 }
 
+// linuxGuest boots app/httpd's Linux build as /app of a Linux guest (Debian's
+// kernel; see tools/linuxvm) forwarding host port to 8080.
+func linuxGuest(tb testing.TB, port int) *exec.Cmd {
+	tb.Helper()
+	cache := filepath.Join(os.TempDir(), "unigo-bench-cache")
+	vmlinuz, modules, err := linuxvm.Kernel(cache)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	initrd := filepath.Join(work, "linux-initrd.cpio")
+	if _, err := os.Stat(initrd); err != nil {
+		if err := linuxvm.Initramfs(initrd, "..", modules, natives["httpd"], nil); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	accelUsed := accel
+	if accelUsed == "auto" {
+		accelUsed = "tcg"
+		if qemu.KVMAvailable() {
+			accelUsed = "kvm"
+		}
+	}
+	cmd := exec.Command(qemu.Binary, linuxvm.Args(vmlinuz, initrd, accelUsed, 128, []string{fmt.Sprintf("tcp:%d:8080", port)})...)
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	return cmd
+}
+
+// TestLinuxGuestServes checks the benchmark's Linux guest (run it with
+// -run LinuxGuest; the default test run skips it: it downloads a kernel).
+func TestLinuxGuestServes(t *testing.T) {
+	if os.Getenv("UNIGO_LINUX_GUEST") == "" {
+		t.Skip("set UNIGO_LINUX_GUEST=1: downloads Debian's kernel (make bench uses it)")
+	}
+	port := freePort(t, "tcp")
+	cmd := linuxGuest(t, port)
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	url := fmt.Sprintf("http://127.0.0.1:%d/hello", port)
+	for end := time.Now().Add(3 * time.Minute); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if r, err := http.Get(url); err == nil {
+			b, _ := io.ReadAll(r.Body)
+			r.Body.Close()
+			if string(b) != "hello\n" {
+				t.Fatalf("Linux guest answered %q", b)
+			}
+			return
+		}
+	}
+	t.Fatal("the Linux guest never answered")
+}
+
 // BenchmarkHTTP measures app/httpd's small page with wrk (Debian's
-// package), side by side: (a) unigo on microvm and (c) the same program
-// as a native Linux process. (b), the same binary as /init of a Linux
-// guest, is issue #5's work.
+// package), side by side: (a) unigo on microvm, (b) the same program as
+// the only process of a Linux guest on the same QEMU machine, memory,
+// vCPUs and network backend, and (c) a native Linux process.
 func BenchmarkHTTP(b *testing.B) {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		b.Fatal("wrk is missing: apt-get install -y wrk (make bench does this)")
@@ -147,7 +201,7 @@ func BenchmarkHTTP(b *testing.B) {
 		}
 		return wrkStats(b, string(out))
 	}
-	var results [2][3][]float64
+	var results [3][3][]float64
 	for i := 0; i < b.N; i++ {
 		port := freePortB(b)
 		g := exec.Command(unigoBin, "run", "-accel", accel, "-p", fmt.Sprintf("%d:8080", port), images["httpd"], "--", "-root", "/www")
@@ -172,8 +226,17 @@ func BenchmarkHTTP(b *testing.B) {
 		n.Process.Kill()
 		n.Wait()
 		results[1][0], results[1][1], results[1][2] = append(results[1][0], rps), append(results[1][1], p50), append(results[1][2], p99)
+
+		port = freePortB(b)
+		vm := linuxGuest(b, port)
+		url = fmt.Sprintf("http://127.0.0.1:%d/hello", port)
+		waitHTTP(b, url)
+		rps, p50, p99 = run(url)
+		vm.Process.Kill()
+		vm.Wait()
+		results[2][0], results[2][1], results[2][2] = append(results[2][0], rps), append(results[2][1], p50), append(results[2][2], p99)
 	}
-	for i, name := range []string{"unigo", "linux"} {
+	for i, name := range []string{"unigo", "linux", "linuxvm"} {
 		b.ReportMetric(median(results[i][0]), name+"-req/s")
 		b.ReportMetric(median(results[i][1]), name+"-p50-ms")
 		b.ReportMetric(median(results[i][2]), name+"-p99-ms")
