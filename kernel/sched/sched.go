@@ -39,7 +39,7 @@ const (
 )
 
 // Slice is the round-robin time slice.
-const Slice = 10_000_000 // ns
+const Slice = 2_000_000 // ns
 
 // ETIMEDOUT is what a futex wait returns at its deadline (Linux errno 110).
 const etimedout = 110
