@@ -185,11 +185,13 @@ func TestGuestClientHTTPAndUDP(t *testing.T) {
 	}()
 	udpPort := echo.LocalAddr().(*net.UDPAddr).Port
 
-	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", images["netcheck"], "--",
-		"get", fmt.Sprintf("http://10.0.2.2:%d/x", hostPort), "udp", fmt.Sprintf("10.0.2.2:%d", udpPort))
-	want := fmt.Sprintf("get http://10.0.2.2:%d/x: 200 from the host\nudp 10.0.2.2:%d: pong:ping\n", hostPort, udpPort)
-	if r.code != 0 || r.stdout != want {
-		t.Errorf("netcheck = status %d\nstdout %q\nwant %q\nstderr %s", r.code, r.stdout, want, r.stderr)
+	for _, machine := range []string{"microvm", "q35"} {
+		r := unigo(t, "run", "-accel", accel, "-machine", machine, "-timeout", "120s", images["netcheck"], "--",
+			"get", fmt.Sprintf("http://10.0.2.2:%d/x", hostPort), "udp", fmt.Sprintf("10.0.2.2:%d", udpPort))
+		want := fmt.Sprintf("get http://10.0.2.2:%d/x: 200 from the host\nudp 10.0.2.2:%d: pong:ping\n", hostPort, udpPort)
+		if r.code != 0 || r.stdout != want {
+			t.Errorf("netcheck on %s = status %d\nstdout %q\nwant %q\nstderr %s", machine, r.code, r.stdout, want, r.stderr)
+		}
 	}
 }
 
@@ -281,9 +283,11 @@ func decodeName(b []byte) string {
 
 func TestNameLookupAgainstHostDNS(t *testing.T) {
 	dnsServer(t, "unigo.test.", [4]byte{192, 0, 2, 7})
-	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", "-dns", "10.0.2.2", images["netcheck"], "--", "lookup", "unigo.test")
-	if r.code != 0 || r.stdout != "lookup unigo.test: 192.0.2.7\n" {
-		t.Errorf("lookup = status %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	for _, machine := range []string{"microvm", "q35"} {
+		r := unigo(t, "run", "-accel", accel, "-machine", machine, "-timeout", "120s", "-dns", "10.0.2.2", images["netcheck"], "--", "lookup", "unigo.test")
+		if r.code != 0 || r.stdout != "lookup unigo.test: 192.0.2.7\n" {
+			t.Errorf("lookup on %s = status %d, stdout %q, stderr %s", machine, r.code, r.stdout, r.stderr)
+		}
 	}
 }
 
