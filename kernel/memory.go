@@ -4,10 +4,12 @@ import (
 	"unigo/boot"
 	"unigo/drivers/ioapic"
 	"unigo/drivers/lapic"
+	"unigo/kernel/clock"
 	"unigo/kernel/cpu"
 	"unigo/kernel/mm"
 	"unigo/kernel/sys"
 	"unigo/kernel/trap"
+	"unigo/kernel/vdso"
 )
 
 // Address-space layout (the xv6 memlayout.h of unigo).
@@ -169,13 +171,31 @@ func mapOrDie(ok bool) {
 
 // ELF auxiliary vector keys (include/uapi/linux/auxvec.h).
 const (
-	atNull   = 0
-	atPagesz = 6
-	atHwcap  = 16
-	atClktck = 17
-	atSecure = 23
-	atRandom = 25
+	atNull        = 0
+	atPagesz      = 6
+	atHwcap       = 16
+	atClktck      = 17
+	atSecure      = 23
+	atRandom      = 25
+	atSysinfoEhdr = 33
 )
+
+// mapVDSO maps the vDSO page (kernel/vdso) read+execute into the program's
+// space, writes it through the frame's identity mapping (never writable
+// and executable at once), and returns its address.
+func mapVDSO() uintptr {
+	va, e := sys.Space.Mmap(0, vdso.Size, mm.ProtRead|mm.ProtExec, false, true)
+	pa, ok := sys.Frames.Alloc()
+	if e != mm.OK || !ok {
+		fatalf("cannot map the vDSO")
+	}
+	page := frameBytes(pa)
+	vdso.Build(page, uint64(va))
+	tsc0, mult, bootNs := clock.System.Params()
+	vdso.SetParams(page, tsc0, mult, bootNs)
+	mapOrDie(sys.Space.PT.Map(va, pa, 0))
+	return va
+}
 
 // firstThread maps the main thread's stack and lays out what execve
 // leaves there (System V AMD64 ABI, 3.4.1): argc, argv, NULL, envp, NULL,
@@ -211,7 +231,8 @@ func firstThread(entry uintptr) *trap.Frame {
 	sys.Random(userBytes(random, 16))
 	sp &^= 15
 
-	words := 1 + nargs + 1 + nenv + 1 + 2*6
+	vdsoBase := mapVDSO()
+	words := 1 + nargs + 1 + nenv + 1 + 2*7
 	if words%2 == 1 {
 		sp -= 8 // keep RSP 16-byte aligned at entry
 	}
@@ -234,7 +255,7 @@ func firstThread(entry uintptr) *trap.Frame {
 	}
 	put(0)
 	for _, kv := range [...][2]uintptr{{atPagesz, mm.PageSize}, {atRandom, random}, {atHwcap, 0},
-		{atClktck, 100}, {atSecure, 0}, {atNull, 0}} {
+		{atClktck, 100}, {atSecure, 0}, {atSysinfoEhdr, vdsoBase}, {atNull, 0}} {
 		put(kv[0])
 		put(kv[1])
 	}

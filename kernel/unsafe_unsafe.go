@@ -71,3 +71,6 @@ func readable(addr uintptr) bool {
 func peek(addr uintptr) uintptr { return *(*uintptr)(mm.At(addr)) }
 
 func peekByte(addr uintptr) byte { return *(*byte)(mm.At(addr)) }
+
+// frameBytes is a frame, through the identity map (it is the kernel's).
+func frameBytes(pa uintptr) []byte { return unsafe.Slice((*byte)(mm.At(pa)), mm.PageSize) }

@@ -41,3 +41,9 @@ func Nanotime() int64 { return System.NS(cpu.Rdtsc()) }
 
 // Realtime is nanoseconds since 1970.
 func Realtime() int64 { return System.BootUnix*1e9 + Nanotime() }
+
+// Params are the conversion's parameters, for the vDSO: the TSC at boot,
+// ns per tick in 32.32 fixed point, and the wall-clock time of boot in ns.
+func (c *Clock) Params() (tsc0, mult uint64, bootNs int64) {
+	return c.tsc0, c.mult, c.BootUnix * 1e9
+}
