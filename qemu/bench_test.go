@@ -160,6 +160,7 @@ func linuxGuest(tb testing.TB, port int) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	return cmd
 }
 
@@ -170,8 +171,7 @@ func TestLinuxGuestServes(t *testing.T) {
 		t.Skip("set UNIGO_LINUX_GUEST=1: downloads Debian's kernel (make bench uses it)")
 	}
 	port := freePort(t, "tcp")
-	cmd := linuxGuest(t, port)
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	linuxGuest(t, port)
 	url := fmt.Sprintf("http://127.0.0.1:%d/hello", port)
 	for end := time.Now().Add(3 * time.Minute); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
 		if r, err := http.Get(url); err == nil {
@@ -208,11 +208,11 @@ func BenchmarkHTTP(b *testing.B) {
 		if err := g.Start(); err != nil {
 			b.Fatal(err)
 		}
+		b.Cleanup(func() { g.Process.Kill(); g.Wait() }) // also when a wait below fails
 		url := fmt.Sprintf("http://127.0.0.1:%d/hello", port)
 		waitHTTP(b, url)
 		rps, p50, p99 := run(url)
 		g.Process.Kill()
-		g.Wait()
 		results[0][0], results[0][1], results[0][2] = append(results[0][0], rps), append(results[0][1], p50), append(results[0][2], p99)
 
 		port = freePortB(b)
@@ -220,11 +220,11 @@ func BenchmarkHTTP(b *testing.B) {
 		if err := n.Start(); err != nil {
 			b.Fatal(err)
 		}
+		b.Cleanup(func() { n.Process.Kill(); n.Wait() })
 		url = fmt.Sprintf("http://127.0.0.1:%d/hello", port)
 		waitHTTP(b, url)
 		rps, p50, p99 = run(url)
 		n.Process.Kill()
-		n.Wait()
 		results[1][0], results[1][1], results[1][2] = append(results[1][0], rps), append(results[1][1], p50), append(results[1][2], p99)
 
 		port = freePortB(b)
@@ -233,7 +233,6 @@ func BenchmarkHTTP(b *testing.B) {
 		waitHTTP(b, url)
 		rps, p50, p99 = run(url)
 		vm.Process.Kill()
-		vm.Wait()
 		results[2][0], results[2][1], results[2][2] = append(results[2][0], rps), append(results[2][1], p50), append(results[2][2], p99)
 	}
 	for i, name := range []string{"unigo", "linux", "linuxvm"} {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"unigo/qemu"
@@ -176,6 +177,9 @@ func run(o *runOpts) (int, error) {
 	}
 	cmd := exec.CommandContext(ctx, qemuPath, args...)
 	cmd.ExtraFiles = []*os.File{outW, errW, ctlW}
+	// The guest dies with unigo run, however unigo run dies (a test's
+	// timeout, kill -9): no QEMU is left running on its own.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var qemuErr strings.Builder
 	cmd.Stderr = &qemuErr
 	if o.verbose {
