@@ -164,12 +164,11 @@ func writev(fd int, iov, cnt uintptr) uintptr {
 	}
 	var total uintptr
 	for i := uintptr(0); i < cnt; i++ {
-		base, ok1 := load64(iov + 16*i)
-		n, ok2 := load64(iov + 16*i + 8)
-		if !ok1 || !ok2 {
+		base, n, ok := iovecAt(iov, i)
+		if !ok {
 			return errno(EFAULT)
 		}
-		r := write(fd, uintptr(base), uintptr(n))
+		r := write(fd, base, n)
 		if int(r) < 0 {
 			return r
 		}
@@ -490,12 +489,11 @@ func readv(fd int, iov, cnt uintptr) uintptr {
 	}
 	var total uintptr
 	for i := uintptr(0); i < cnt; i++ {
-		base, ok1 := load64(iov + 16*i)
-		n, ok2 := load64(iov + 16*i + 8)
-		if !ok1 || !ok2 {
+		base, n, ok := iovecAt(iov, i)
+		if !ok {
 			return errno(EFAULT)
 		}
-		r := read(fd, uintptr(base), uintptr(n))
+		r := read(fd, base, n)
 		if int(r) < 0 {
 			if total > 0 {
 				return total
@@ -503,7 +501,7 @@ func readv(fd int, iov, cnt uintptr) uintptr {
 			return r
 		}
 		total += r
-		if r < uintptr(n) {
+		if r < n {
 			break
 		}
 	}
@@ -514,14 +512,20 @@ func readv(fd int, iov, cnt uintptr) uintptr {
 // to the server must be one request.
 func firstIov(fd int, iov, cnt uintptr, op func(fd int, buf, n uintptr) uintptr) uintptr {
 	for i := uintptr(0); i < cnt; i++ {
-		base, ok1 := load64(iov + 16*i)
-		n, ok2 := load64(iov + 16*i + 8)
-		if !ok1 || !ok2 {
+		base, n, ok := iovecAt(iov, i)
+		if !ok {
 			return errno(EFAULT)
 		}
 		if n != 0 {
-			return op(fd, uintptr(base), uintptr(n))
+			return op(fd, base, n)
 		}
 	}
 	return 0
+}
+
+// iovecAt reads struct iovec i (base, length) of the array at iov.
+func iovecAt(iov, i uintptr) (base, n uintptr, ok bool) {
+	b, ok1 := load64(iov + 16*i)
+	l, ok2 := load64(iov + 16*i + 8)
+	return uintptr(b), uintptr(l), ok1 && ok2
 }
