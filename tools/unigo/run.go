@@ -59,6 +59,7 @@ func runCmd(argv []string) int {
 	fs.BoolVar(&o.verbose, "v", false, "print boot milestones and kernel statistics on stderr")
 	fs.StringVar(&o.net, "net", "user", "network: user (QEMU's NAT; guest 10.0.2.15), tap:NAME, socket:listen:PORT, socket:connect:PORT (guest to guest) or none")
 	fs.StringVar(&o.mac, "mac", "", "the NIC's MAC `address` (default 52:54:00:12:34:56)")
+	nic := fs.String("nic", "virtio", "NIC model: virtio (e1000 is reserved for bare-metal support, not implemented yet)")
 	fs.Func("p", "forward `[tcp:|udp:]HOST:GUEST` port from the host's 127.0.0.1 to the guest (repeatable; -net user)", func(v string) error {
 		p := strings.Split(v, ":")
 		proto := "tcp"
@@ -96,6 +97,10 @@ func runCmd(argv []string) int {
 		rest = rest[1:]
 	}
 	o.args = rest
+	if *nic != "virtio" {
+		fmt.Fprintf(os.Stderr, "unigo run: -nic %s is not supported yet (only virtio)\n", *nic)
+		return exitUsage
+	}
 	if o.mem < 2 || o.smp < 1 {
 		fmt.Fprintln(os.Stderr, "unigo run: -m must be at least 2 and -smp at least 1")
 		return exitUsage
