@@ -24,6 +24,7 @@ func handleTrap(f *trap.Frame) {
 		sys.Dispatch(f)
 	case v == vectorTimer:
 		sys.Stats.Interrupts++
+		armed = 0 // the one-shot timer has fired
 		lapic.EOI(apic{})
 	case v == trap.VectorPageFault:
 		pageFault(f)
@@ -63,7 +64,16 @@ func exception(f *trap.Frame) {
 	}
 }
 
+// armed is the deadline the local APIC timer counts down to (0: stopped).
+// Every trap ends in setTimer; an unchanged deadline costs no register
+// write (each one is an exit to the hypervisor).
+var armed int64
+
 func setTimer(next int64) {
+	if next == armed {
+		return
+	}
+	armed = next
 	if next == 0 {
 		lapic.Stop(apic{})
 		return

@@ -103,7 +103,6 @@ type socket struct {
 var sockets struct {
 	mu    sync.Mutex
 	stack *stack.Stack
-	next  int
 	all   map[int]*socket
 }
 

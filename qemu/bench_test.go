@@ -164,28 +164,6 @@ func linuxGuest(tb testing.TB, port int) *exec.Cmd {
 	return cmd
 }
 
-// TestLinuxGuestServes checks the benchmark's Linux guest (run it with
-// -run LinuxGuest; the default test run skips it: it downloads a kernel).
-func TestLinuxGuestServes(t *testing.T) {
-	if os.Getenv("UNIGO_LINUX_GUEST") == "" {
-		t.Skip("set UNIGO_LINUX_GUEST=1: downloads Debian's kernel (make bench uses it)")
-	}
-	port := freePort(t, "tcp")
-	linuxGuest(t, port)
-	url := fmt.Sprintf("http://127.0.0.1:%d/hello", port)
-	for end := time.Now().Add(3 * time.Minute); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-		if r, err := http.Get(url); err == nil {
-			b, _ := io.ReadAll(r.Body)
-			r.Body.Close()
-			if string(b) != "hello\n" {
-				t.Fatalf("Linux guest answered %q", b)
-			}
-			return
-		}
-	}
-	t.Fatal("the Linux guest never answered")
-}
-
 // BenchmarkHTTP measures app/httpd's small page with wrk (Debian's
 // package), side by side: (a) unigo on microvm, (b) the same program as
 // the only process of a Linux guest on the same QEMU machine, memory,
@@ -268,10 +246,16 @@ func wrkStats(b *testing.B, out string) (rps, p50, p99 float64) {
 	return rps, p50, p99
 }
 
+// waitHTTP waits until url answers httpd's /hello, which also checks
+// that every variant serves the same page.
 func waitHTTP(b *testing.B, url string) {
-	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+	for end := time.Now().Add(3 * time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		if r, err := http.Get(url); err == nil {
+			body, _ := io.ReadAll(r.Body)
 			r.Body.Close()
+			if string(body) != "hello\n" {
+				b.Fatalf("%s answered %q, want httpd's hello", url, body)
+			}
 			return
 		}
 	}

@@ -131,23 +131,7 @@ type result struct {
 // unigo runs the CLI with a hard timeout.
 func unigo(t *testing.T, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, unigoBin, args...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("unigo %v: no answer within 3 minutes\nstderr: %s", args, e.String())
-	}
-	r := result{o.String(), e.String(), 0}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("unigo %v: %v", args, err)
-	}
-	return r
+	return execute(t, 3*time.Minute, nil, unigoBin, args...)
 }
 
 // boot runs an image with the default machine and the test accelerator.
@@ -164,21 +148,35 @@ func boot(t *testing.T, name string, flags []string, args ...string) result {
 // native runs the same program as a Linux process.
 func native(t *testing.T, name string, env []string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	if env == nil {
+		env = []string{} // the guest's environment: only what the test gives
+	}
+	return execute(t, time.Minute, env, natives[name], args...)
+}
+
+// execute runs a command with a hard timeout (env nil: inherited) and
+// returns what it printed and its status.
+func execute(t *testing.T, limit time.Duration, env []string, bin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, natives[name], args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%s %v: no answer within %v\nstderr: %s", bin, args, limit, e.String())
+	}
 	r := result{o.String(), e.String(), 0}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %v: %v", bin, args, err)
 	}
 	return r
 }
-
 func TestHelloMatchesLinux(t *testing.T) {
 	got := boot(t, "hello", nil)
 	want := native(t, "hello", nil)

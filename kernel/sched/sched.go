@@ -193,12 +193,19 @@ func (s *Scheduler) dequeue() (int, bool) {
 // Runnable is how many threads wait for the CPU.
 func (s *Scheduler) Runnable() int { return s.queued }
 
-// Expire wakes the blocked threads whose deadline has passed.
-// expired(slot) is told of each before it wakes, to fill in its result.
-func (s *Scheduler) Expire(now int64) {
+// Expire wakes the blocked threads whose deadline has passed (futex
+// waits with -ETIMEDOUT, sleeps and epoll waits with 0) and returns the
+// earliest deadline still pending (0: none), from the same scan.
+func (s *Scheduler) Expire(now int64) (earliest int64) {
 	for i := 1; i < MaxThreads; i++ {
 		t := &s.T[i]
-		if t.State != Blocked || t.Deadline == 0 || t.Deadline > now {
+		if t.State != Blocked || t.Deadline == 0 {
+			continue
+		}
+		if t.Deadline > now {
+			if earliest == 0 || t.Deadline < earliest {
+				earliest = t.Deadline
+			}
 			continue
 		}
 		var ret uintptr
@@ -207,6 +214,7 @@ func (s *Scheduler) Expire(now int64) {
 		}
 		s.Wake(i, ret) // sleep: 0; epoll: 0 events
 	}
+	return earliest
 }
 
 // Finish ends a trap: it saves f into the current thread and loads the
@@ -220,13 +228,13 @@ func (s *Scheduler) Finish(f *trap.Frame, now int64) (next int64, switched bool)
 	if blocked {
 		cur.Frame = *f
 	}
-	s.Expire(now)
+	deadline := s.Expire(now)
 	runningOn := cur.State == Running && s.cur != idle
 	if runningOn && (s.queued == 0 || now < s.sliceEnd) {
-		return s.nextEvent(now), false
+		return s.nextEvent(deadline), false
 	}
 	if s.cur == idle && s.queued == 0 {
-		return s.nextEvent(now), false
+		return s.nextEvent(deadline), false
 	}
 	// Switch.
 	if cur.State != Free && !blocked {
@@ -245,18 +253,14 @@ func (s *Scheduler) Finish(f *trap.Frame, now int64) (next int64, switched bool)
 	*f = s.T[n].Frame
 	s.sliceEnd = now + Slice
 	s.Switches++
-	return s.nextEvent(now), true
+	return s.nextEvent(deadline), true
 }
 
-func (s *Scheduler) nextEvent(now int64) int64 {
-	var next int64
-	if s.queued > 0 && s.cur != idle {
-		next = s.sliceEnd
+// nextEvent is when the timer must fire: the earliest blocked deadline,
+// or the end of the slice when another thread waits for the CPU.
+func (s *Scheduler) nextEvent(deadline int64) int64 {
+	if s.queued > 0 && s.cur != idle && (deadline == 0 || s.sliceEnd < deadline) {
+		return s.sliceEnd
 	}
-	for i := 1; i < MaxThreads; i++ {
-		if t := &s.T[i]; t.State == Blocked && t.Deadline != 0 && (next == 0 || t.Deadline < next) {
-			next = t.Deadline
-		}
-	}
-	return next
+	return deadline
 }

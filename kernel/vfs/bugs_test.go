@@ -173,7 +173,6 @@ func TestBugTrailingSlashOnNonDir(t *testing.T) {
 // paths. LoadCpio only trims slashes and makes directories literally named
 // ".", "" and ".." (unreachable by any path, but listed by Getdents).
 func TestBugLoadCpioDotNames(t *testing.T) {
-	knownBug(t)
 	// By hand: u-root's writer cleans names with path.Clean.
 	tests := []struct {
 		name    string
@@ -206,7 +205,6 @@ func TestBugLoadCpioDotNames(t *testing.T) {
 // readNewc neither checks the terminator (dropping the name's last byte
 // instead) nor stops at an embedded NUL, which then reaches d_name.
 func TestBugLoadCpioNameNUL(t *testing.T) {
-	knownBug(t)
 	tests := []struct {
 		name    string
 		archive string
@@ -311,7 +309,6 @@ func TestBugSymlinkFanout(t *testing.T) {
 // restarts the listing whenever the resulting offset is 0, and the
 // offset never moves for directories, so "where am I" rewinds.
 func TestBugDirSeekCurRewinds(t *testing.T) {
-	knownBug(t)
 	fs := newStdFS(t)
 	h := mustOpen(t, fs, "/etc", O_RDONLY|O_DIRECTORY)
 	b := make([]byte, 48)

@@ -3,6 +3,7 @@ package vfs
 import (
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // newc ("070701") cpio format: a 110-byte ASCII header of 13 8-digit hex
@@ -38,7 +39,13 @@ func readNewc(a string, fn func(name string, mode uint32, mtime int64, data stri
 		if namesize < 1 || nameEnd > len(a) {
 			return ErrCorrupt
 		}
+		if a[nameEnd-1] != 0 {
+			return ErrCorrupt // namesize counts the name's terminating NUL
+		}
 		name := a[off+newcHeaderLen : nameEnd-1]
+		if i := strings.IndexByte(name, 0); i >= 0 {
+			name = name[:i] // a C string ends at its first NUL
+		}
 		dataOff := off + pad4(newcHeaderLen+namesize)
 		if name == newcTrailer {
 			return nil

@@ -98,6 +98,16 @@ func (fs *FS) dirOf(dirh int, path string) (*node, Errno) {
 	return h.n, OK
 }
 
+// resolve looks path up from the directory a *at call names (dirh, or
+// the root for an absolute path). fs.mu is held.
+func (fs *FS) resolve(dirh int, path string, follow bool) (n, parent *node, last string, e Errno) {
+	dir, e := fs.dirOf(dirh, path)
+	if e != OK {
+		return nil, nil, "", e
+	}
+	return fs.lookup(dir, path, follow, 0)
+}
+
 func (fs *FS) newHandle(n *node, flags int) int {
 	fs.next++
 	fs.handles[fs.next] = &handle{n: n, flags: flags}
@@ -109,11 +119,7 @@ func (fs *FS) newHandle(n *node, flags int) int {
 func (fs *FS) Open(dirh int, path string, flags int, mode uint32) (int, Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh, path)
-	if e != OK {
-		return 0, e
-	}
-	n, parent, last, e := fs.lookup(dir, path, flags&O_NOFOLLOW == 0, 0)
+	n, parent, last, e := fs.resolve(dirh, path, flags&O_NOFOLLOW == 0)
 	write := flags&O_ACCMODE != O_RDONLY || flags&O_TRUNC != 0
 	switch {
 	case e == ENOENT && parent != nil && flags&O_CREAT != 0:
@@ -264,7 +270,7 @@ func (fs *FS) Seek(h int, off int64, whence int) (int64, Errno) {
 		return 0, EINVAL
 	}
 	hd.off = base + off
-	if hd.n.isDir() && base+off == 0 {
+	if hd.n.isDir() && whence == SeekSet && off == 0 { // rewinddir; SEEK_CUR by 0 only asks
 		hd.dirPos, hd.dirLast = 0, ""
 	}
 	return hd.off, OK
@@ -433,11 +439,7 @@ func dtype(mode uint32) byte {
 // newEntry resolves where a new name goes: its writable parent and the
 // name, or EEXIST, EACCES or the lookup's error. fs.mu is held.
 func (fs *FS) newEntry(dirh int, path string) (parent *node, last string, e Errno) {
-	dir, e := fs.dirOf(dirh, path)
-	if e != OK {
-		return nil, "", e
-	}
-	_, parent, last, e = fs.lookup(dir, path, false, 0)
+	_, parent, last, e = fs.resolve(dirh, path, false)
 	switch {
 	case e == OK:
 		return nil, "", EEXIST
@@ -466,11 +468,7 @@ func (fs *FS) Mkdir(dirh int, path string, mode uint32) Errno {
 func (fs *FS) Unlink(dirh int, path string, flags int) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh, path)
-	if e != OK {
-		return e
-	}
-	n, parent, last, e := fs.lookup(dir, path, false, 0)
+	n, parent, last, e := fs.resolve(dirh, path, false)
 	if e != OK {
 		return e
 	}
@@ -553,11 +551,7 @@ func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) E
 func (fs *FS) Readlink(dirh int, path string) (string, Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh, path)
-	if e != OK {
-		return "", e
-	}
-	n, _, _, e := fs.lookup(dir, path, false, 0)
+	n, _, _, e := fs.resolve(dirh, path, false)
 	if e != OK {
 		return "", e
 	}
@@ -615,11 +609,7 @@ func (fs *FS) Getwd() string {
 func (fs *FS) Access(dirh int, path string, write bool) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	dir, e := fs.dirOf(dirh, path)
-	if e != OK {
-		return e
-	}
-	n, _, _, e := fs.lookup(dir, path, true, 0)
+	n, _, _, e := fs.resolve(dirh, path, true)
 	if e != OK {
 		return e
 	}

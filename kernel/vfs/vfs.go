@@ -10,6 +10,7 @@
 package vfs
 
 import (
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -143,8 +144,8 @@ func (fs *FS) LoadCpio(archive string) error {
 	defer fs.mu.Unlock()
 	defer fs.ensureTmp()
 	return readNewc(archive, func(name string, mode uint32, mtime int64, data string) error {
-		name = strings.Trim(name, "/")
-		if name == "" || name == "." {
+		name = strings.TrimPrefix(path.Clean("/"+name), "/") // "./etc", "etc//x", "bin/../etc" as cpio(1) writes them
+		if name == "" {
 			return nil
 		}
 		dir := fs.root
