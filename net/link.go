@@ -5,28 +5,15 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"syscall"
 
 	"gvisor.dev/gvisor/pkg/buffer"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 
-	"unigo/drivers/pci"
 	"unigo/drivers/virtio"
 	"unigo/drivers/virtionet"
-	"unigo/kernel/cpu"
-	"unigo/kernel/sys"
-)
-
-// QEMU microvm's virtio-mmio transports (hw/i386/microvm.c): 24 windows
-// of 512 bytes from 0xfeb00000; window i interrupts on GSI 5+i.
-const (
-	mmioBase   = 0xFEB00000
-	mmioSlots  = 24
-	mmioSize   = 512
-	mmioGSI0   = 5
-	maxMMIOGSI = sys.MaxGSI
+	"unigo/kernel/virtiodev"
 )
 
 // frameDevice is what the link needs of a NIC (virtionet.Device).
@@ -55,72 +42,25 @@ var _ stack.LinkEndpoint = (*link)(nil)
 // findNIC finds a virtio network device: on virtio-mmio (microvm), or
 // on PCI (q35, pc).
 func findNIC() (*link, error) {
-	l, err := findMMIO()
-	if err == nil || !errors.Is(err, errNoNIC) {
-		return l, err
-	}
-	return findPCI()
-}
-
-var errNoNIC = errors.New("no network device (virtio-net on virtio-mmio or PCI)")
-
-// pciMSILine is the interrupt line (vector 48+15) the PCI NIC's MSI-X uses.
-const pciMSILine = 15
-
-// virtio-net PCI device ids: modern (0x1040+1) and transitional (§4.1.2).
-const (
-	pciNetModern       = 0x1041
-	pciNetTransitional = 0x1000
-)
-
-func findPCI() (*link, error) {
-	for _, d := range pci.Scan(cpu.Ports{}) {
-		if d.Vendor != virtio.VendorVirtio || d.ID != pciNetModern && d.ID != pciNetTransitional {
-			continue
-		}
-		t, err := virtio.NewPCI(d.Config, mapWindow, sys.IRQVectorBase+pciMSILine)
-		if err != nil {
-			return nil, err
-		}
-		return newLink(t, pciMSILine|sys.IRQMSI)
-	}
-	return nil, errNoNIC
-}
-
-// newLink starts the driver on transport t, interrupting on line.
-func newLink(t virtionet.Transport, line int) (*link, error) {
-	dev, err := virtionet.New(t, dmaAlloc)
+	found, err := virtiodev.Find(virtio.DeviceNet, virtiodev.LineNet)
 	if err != nil {
 		return nil, err
 	}
-	fd, _, e := syscall.RawSyscall(sys.SysIRQOpen, uintptr(line), 0, 0)
-	if e != 0 {
-		return nil, fmt.Errorf("interrupt line %d: %v", line&^sys.IRQMSI, e)
+	if len(found) == 0 {
+		return nil, errNoNIC
 	}
-	return &link{dev: dev, irq: os.NewFile(fd, "virtio-net-irq"), mac: tcpip.LinkAddress(dev.MAC[:]), mtu: virtionet.MaxFrame}, nil
+	dev, err := virtionet.New(found[0].Transport, virtiodev.DMA)
+	if err != nil {
+		return nil, err
+	}
+	irq, err := virtiodev.OpenIRQ(found[0].Line)
+	if err != nil {
+		return nil, err
+	}
+	return &link{dev: dev, irq: irq, mac: tcpip.LinkAddress(dev.MAC[:]), mtu: virtionet.MaxFrame}, nil
 }
 
-// findMMIO probes the virtio-mmio windows for a network device.
-func findMMIO() (*link, error) {
-	for slot := 0; slot < mmioSlots; slot++ {
-		t, err := virtio.NewMMIO(mmioRegs(mmioBase + slot*mmioSize))
-		if errors.Is(err, virtio.ErrNoDevice) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if t.DeviceID() != virtio.DeviceNet {
-			continue
-		}
-		gsi := mmioGSI0 + slot
-		if gsi >= maxMMIOGSI {
-			return nil, fmt.Errorf("virtio-net in window %d: GSI %d beyond the kernel's %d lines", slot, gsi, maxMMIOGSI)
-		}
-		return newLink(t, gsi)
-	}
-	return nil, errNoNIC
-}
+var errNoNIC = errors.New("no network device (virtio-net on virtio-mmio or PCI)")
 
 // run moves received frames into the stack whenever the device interrupts.
 func (l *link) run() {

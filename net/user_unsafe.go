@@ -11,3 +11,8 @@ func user(addr, n uintptr) []byte {
 	}
 	return unsafe.Slice((*byte)(at(addr)), n)
 }
+
+// at turns an address in the caller's memory into a pointer: the bits
+// are reinterpreted rather than converted, as the memory is not the
+// server goroutine's own Go memory.
+func at(addr uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&addr)) }

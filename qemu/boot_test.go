@@ -52,6 +52,7 @@ var programs = map[string]string{
 	"httpd":    "../app/httpd",
 	"netcheck": "./testdata/netcheck",
 	"epoll":    "./testdata/epoll",
+	"share":    "./testdata/share",
 }
 
 // buildFlags are extra unigo build flags per program.

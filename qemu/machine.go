@@ -40,6 +40,35 @@ type Config struct {
 	// Forwards are host-to-guest port forwards for user networking,
 	// "tcp:HOSTPORT:GUESTPORT" or "udp:...".
 	Forwards []string
+	// Shares are host directories exported read-only over virtio-9p.
+	Shares []Share
+}
+
+// Share is one host directory the guest mounts (unigo run -share).
+type Share struct {
+	Host  string // absolute host path
+	Guest string // where the kernel mounts it
+	Tag   string // the 9P mount tag that pairs the two
+}
+
+// shareArgs exports each share through QEMU's local fsdev (read-only,
+// security_model=none: files are read with QEMU's own permissions) and
+// a virtio-9p device on the machine's virtio transport.
+func shareArgs(c Config) []string {
+	var args []string
+	dev := "virtio-9p-pci"
+	if c.Machine == "microvm" {
+		dev = "virtio-9p-device"
+	}
+	for i, s := range c.Shares {
+		id := fmt.Sprintf("fs%d", i)
+		// QEMU's option syntax doubles commas inside values.
+		path := strings.ReplaceAll(s.Host, ",", ",,")
+		args = append(args,
+			"-fsdev", "local,id="+id+",path="+path+",security_model=none,readonly=on",
+			"-device", dev+",fsdev="+id+",mount_tag="+s.Tag)
+	}
+	return args
 }
 
 // netArgs wires one virtio-net NIC: virtio-mmio on microvm (the kernel's
@@ -147,7 +176,8 @@ func Args(c Config) ([]string, error) {
 		// virtio 1.x on virtio-mmio (QEMU defaults to legacy transports).
 		"-global", "virtio-mmio.force-legacy=false",
 	}
-	return append(args, nic...), nil
+	args = append(args, nic...)
+	return append(args, shareArgs(c)...), nil
 }
 
 // Find returns QEMU's path or an error that says how to install it.

@@ -45,9 +45,6 @@ const (
 // FeatureVersion1 is VIRTIO_F_VERSION_1 (§6).
 const FeatureVersion1 = 1 << 32
 
-// Device IDs (§5).
-const DeviceNet = 1
-
 // Registers is 32-bit register access to one transport window.
 type Registers interface {
 	Read32(off uintptr) uint32

@@ -40,7 +40,9 @@ type Queue struct {
 	availOff int
 	usedOff  int
 	free     []uint16
-	bufLen   []uint32 // length given to each descriptor (to validate used lengths)
+	bufLen   []uint32 // length of each chain in flight, by head id (to validate used lengths); 0 otherwise
+	chainLen []uint16 // descriptors in each chain in flight, by head id
+	next     []uint16 // our copy of each descriptor's next link
 	availIdx uint16
 	lastUsed uint16
 	inFlight int
@@ -72,6 +74,8 @@ func NewQueue(size uint16, mem []byte, phys uint64) (*Queue, error) {
 		q.free[i] = uint16(int(size) - 1 - i)
 	}
 	q.bufLen = make([]uint32, size)
+	q.chainLen = make([]uint16, size)
+	q.next = make([]uint16, size)
 	return q, nil
 }
 
@@ -89,29 +93,68 @@ func (q *Queue) InFlight() int { return q.inFlight }
 // Add offers one buffer at physical address addr (device-writable if
 // write), returning its descriptor id. Call Publish to make it visible.
 func (q *Queue) Add(addr uint64, length uint32, write bool) (uint16, error) {
-	if length == 0 {
+	return q.AddChain(Buffer{Addr: addr, Len: length, Write: write})
+}
+
+// Buffer is one part of a descriptor chain.
+type Buffer struct {
+	Addr  uint64
+	Len   uint32
+	Write bool // device-writable
+}
+
+// AddChain offers one request made of several buffers, linked with
+// VIRTQ_DESC_F_NEXT (§2.7.5); the device-readable parts must come
+// before the device-writable ones (§2.7.4.2). It returns the head's id,
+// which Used gives back.
+func (q *Queue) AddChain(bufs ...Buffer) (uint16, error) {
+	if len(bufs) == 0 {
 		return 0, ErrEmptyBuffer
 	}
-	if len(q.free) == 0 {
+	var total uint32
+	for i, b := range bufs {
+		if b.Len == 0 {
+			return 0, ErrEmptyBuffer
+		}
+		if i > 0 && bufs[i-1].Write && !b.Write {
+			return 0, errors.New("virtio: device-readable buffer after a writable one")
+		}
+		if total+b.Len < total {
+			return 0, errors.New("virtio: chain longer than 4 GiB")
+		}
+		total += b.Len
+	}
+	if len(q.free) < len(bufs) {
 		return 0, ErrQueueFull
 	}
-	id := q.free[len(q.free)-1]
-	q.free = q.free[:len(q.free)-1]
-	d := q.mem[q.descOff+16*int(id):]
-	binary.LittleEndian.PutUint64(d[0:], addr)
-	binary.LittleEndian.PutUint32(d[8:], length)
-	var flags uint16
-	if write {
-		flags = descWrite
+	ids := q.free[len(q.free)-len(bufs):]
+	q.free = q.free[:len(q.free)-len(bufs)]
+	for i, b := range bufs {
+		id := ids[len(ids)-1-i]
+		d := q.mem[q.descOff+16*int(id):]
+		binary.LittleEndian.PutUint64(d[0:], b.Addr)
+		binary.LittleEndian.PutUint32(d[8:], b.Len)
+		var flags, next uint16
+		if b.Write {
+			flags = descWrite
+		}
+		if i < len(bufs)-1 {
+			flags |= descNext
+			next = ids[len(ids)-2-i]
+		}
+		binary.LittleEndian.PutUint16(d[12:], flags)
+		binary.LittleEndian.PutUint16(d[14:], next)
+		q.next[id] = next
+		q.chainLen[id] = 0
 	}
-	binary.LittleEndian.PutUint16(d[12:], flags)
-	binary.LittleEndian.PutUint16(d[14:], 0)
-	q.bufLen[id] = length
+	head := ids[len(ids)-1]
+	q.bufLen[head] = total
+	q.chainLen[head] = uint16(len(bufs))
 	ring := q.availOff + 4 + 2*int(q.availIdx%q.size)
-	binary.LittleEndian.PutUint16(q.mem[ring:], id)
+	binary.LittleEndian.PutUint16(q.mem[ring:], head)
 	q.availIdx++
 	q.inFlight++
-	return id, nil
+	return head, nil
 }
 
 // Publish makes the added buffers visible to the device (§2.7.13: the
@@ -143,7 +186,14 @@ func (q *Queue) Used() (id uint16, length uint32, ok bool, err error) {
 	id = uint16(id32)
 	q.lastUsed++
 	q.bufLen[id] = 0
-	q.free = append(q.free, id)
+	// Free the chain by our own record of it: the descriptor table is
+	// device-visible memory, so its next fields are not trusted.
+	next := id
+	for i := uint16(0); i < q.chainLen[id]; i++ {
+		q.free = append(q.free, next)
+		next = q.next[next]
+	}
+	q.chainLen[id] = 0
 	q.inFlight--
 	return id, length, true, nil
 }

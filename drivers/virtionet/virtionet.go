@@ -9,7 +9,6 @@ package virtionet
 
 import (
 	"errors"
-	"fmt"
 	"sync"
 
 	"unigo/drivers/virtio"
@@ -34,22 +33,11 @@ const (
 	MaxFrame = 1514
 )
 
-// Transport is what the driver needs of a virtio transport (virtio.MMIO).
-type Transport interface {
-	Reset()
-	Status() uint8
-	SetStatus(uint8)
-	Features() uint64
-	SetFeatures(uint64)
-	QueueMax(int) uint16
-	SetupQueue(int, *virtio.Queue)
-	Notify(int)
-	AckInterrupt() uint32
-	Config(off int) byte
-}
+// Transport is the virtio transport the driver runs on.
+type Transport = virtio.Transport
 
-// DMA allocates device-visible memory: a byte slice and its physical address.
-type DMA func(n int) (mem []byte, phys uint64, err error)
+// DMA allocates device-visible memory.
+type DMA = virtio.DMA
 
 // Device is one virtio-net device.
 type Device struct {
@@ -74,20 +62,9 @@ var ErrFull = errors.New("virtionet: transmit queue full")
 // New initialises the device (§3.1.1) and fills the receive queue.
 func New(t Transport, dma DMA) (*Device, error) {
 	d := &Device{t: t, txSlot: map[uint16]uint16{}, rxSlot: map[uint16]uint16{}}
-	t.Reset()
-	t.SetStatus(virtio.StatusAcknowledge)
-	t.SetStatus(virtio.StatusAcknowledge | virtio.StatusDriver)
-	offered := t.Features()
-	if offered&virtio.FeatureVersion1 == 0 {
-		t.SetStatus(virtio.StatusFailed)
-		return nil, errors.New("virtionet: device does not offer VERSION_1")
-	}
-	want := uint64(virtio.FeatureVersion1) | offered&FeatureMAC
-	t.SetFeatures(want)
-	t.SetStatus(virtio.StatusAcknowledge | virtio.StatusDriver | virtio.StatusFeaturesOK)
-	if t.Status()&virtio.StatusFeaturesOK == 0 {
-		t.SetStatus(virtio.StatusFailed)
-		return nil, errors.New("virtionet: device refused the features")
+	want, err := virtio.Negotiate(t, "virtionet", FeatureMAC)
+	if err != nil {
+		return nil, err
 	}
 	if want&FeatureMAC != 0 {
 		for i := range d.MAC {
@@ -96,16 +73,15 @@ func New(t Transport, dma DMA) (*Device, error) {
 	} else {
 		d.MAC = [6]byte{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}
 	}
-	var err error
 	defer func() {
 		if err != nil {
 			t.SetStatus(virtio.StatusFailed) // §3.1.1: tell the device we gave up
 		}
 	}()
-	if d.rx, err = d.queue(rxQueue, dma); err != nil {
+	if d.rx, err = virtio.NewDeviceQueue(t, rxQueue, queueSize, dma); err != nil {
 		return nil, err
 	}
-	if d.tx, err = d.queue(txQueue, dma); err != nil {
+	if d.tx, err = virtio.NewDeviceQueue(t, txQueue, queueSize, dma); err != nil {
 		return nil, err
 	}
 	n := int(d.rx.Size())
@@ -124,30 +100,10 @@ func New(t Transport, dma DMA) (*Device, error) {
 	for i := m - 1; i >= 0; i-- {
 		d.txFree = append(d.txFree, uint16(i))
 	}
-	t.SetStatus(virtio.StatusAcknowledge | virtio.StatusDriver | virtio.StatusFeaturesOK | virtio.StatusDriverOK)
+	virtio.Ready(t)
 	d.rx.Publish()
 	t.Notify(rxQueue)
 	return d, nil
-}
-
-func (d *Device) queue(i int, dma DMA) (*virtio.Queue, error) {
-	size := min(d.t.QueueMax(i), queueSize)
-	if size == 0 {
-		return nil, fmt.Errorf("virtionet: no queue %d", i)
-	}
-	for size&(size-1) != 0 { // split queues must be a power of two (§2.7)
-		size &= size - 1
-	}
-	mem, phys, err := dma(virtio.QueueBytes(size))
-	if err != nil {
-		return nil, err
-	}
-	q, err := virtio.NewQueue(size, mem, phys)
-	if err != nil {
-		return nil, err
-	}
-	d.t.SetupQueue(i, q)
-	return q, nil
 }
 
 // Interrupt acknowledges the device's interrupt.

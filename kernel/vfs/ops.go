@@ -44,6 +44,9 @@ func (fs *FS) lookup(dir *node, path string, follow bool, depth int) (n, parent 
 			}
 			continue
 		}
+		if e := fs.list(cur); e != OK {
+			return nil, nil, "", e
+		}
 		k, ok := cur.kids[p]
 		if !ok {
 			if final {
@@ -140,6 +143,9 @@ func (fs *FS) Open(dirh int, path string, flags int, mode uint32) (int, Errno) {
 		return 0, ENOTDIR
 	case write && n.ro:
 		return 0, EACCES
+	}
+	if e := fs.fetch(n); e != OK {
+		return 0, e
 	}
 	if flags&O_TRUNC != 0 && n.mode&S_IFMT == S_IFREG && flags&O_ACCMODE != O_RDONLY {
 		n.data = n.data[:0]
@@ -308,7 +314,7 @@ func (fs *FS) fillStat(n *node, b []byte) {
 	le.PutUint64(b[8:], n.ino)
 	le.PutUint64(b[16:], uint64(n.nlink))
 	le.PutUint32(b[24:], n.mode)
-	size := int64(len(n.data))
+	size := n.size()
 	if n.mode&S_IFMT == S_IFLNK {
 		size = int64(len(n.link))
 	} else if n.isDir() {
@@ -372,6 +378,9 @@ func (fs *FS) Getdents(h int, b []byte) (int, Errno) {
 	}
 	if !hd.n.isDir() {
 		return 0, ENOTDIR
+	}
+	if e := fs.list(hd.n); e != OK {
+		return 0, e
 	}
 	// Entries are listed in name order after "." and ".."; the cursor is
 	// the last name returned, so entries removed meanwhile shift nothing.

@@ -81,6 +81,7 @@ type node struct {
 	mtime  time.Time
 	ro     bool // part of the read-only root
 	nlink  uint32
+	src    *lazySrc // set under a Mount: contents come from there on demand
 }
 
 func (n *node) isDir() bool { return n.mode&S_IFMT == S_IFDIR }

@@ -130,27 +130,57 @@ func Initramfs(out, root, modules, app string, extra map[string]string) error {
 	return os.WriteFile(out, buf.Bytes(), 0o644)
 }
 
+// Config is one boot of the Linux guest.
+type Config struct {
+	Kernel, Initrd string
+	Accel          string // kvm or tcg
+	MemMB          int
+	// Forwards are host port forwards "tcp:HOST:GUEST".
+	Forwards []string
+	// Serial is where the console (ttyS0) goes: a QEMU chardev
+	// backend such as "stdio" or "file:PATH"; "" discards it.
+	Serial string
+	// AppArgs are passed to /app (after "--" on the kernel command line).
+	AppArgs []string
+}
+
+// cmdline keeps the guest's boot quiet and short, with the options
+// small-VM monitors commonly pass to Linux: skip the timer-IRQ check
+// and the i8042 probe (microvm has no keyboard controller), and trust
+// the TSC so a loaded host does not send Linux back to calibrating it
+// against the PIT, which can fail under TCG ("Unable to calibrate").
+const cmdline = "console=ttyS0 quiet panic=-1 no_timer_check tsc=reliable " +
+	"i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+
 // Args is the QEMU command line booting the Linux guest on the same
 // machine type and network backend as unigo (microvm, virtio-mmio, user
-// networking), with host port forwards "tcp:HOST:GUEST". Unlike unigo's,
-// it keeps microvm's ACPI tables: Debian's kernel finds virtio-mmio
-// devices only there (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES is off), and
-// its PIT and PIC, which Linux calibrates and boots with.
-func Args(vmlinuz, initrd, accel string, memMB int, forwards []string) []string {
+// networking). Unlike unigo's, it keeps microvm's ACPI tables: Debian's
+// kernel finds virtio-mmio devices only there
+// (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES is off), and its PIT and PIC,
+// which Linux calibrates and boots with.
+func Args(c Config) []string {
 	cpu := "max"
-	if accel == "kvm" {
+	if c.Accel == "kvm" {
 		cpu = "qemu64"
 	}
 	netdev := "user,id=n0"
-	for _, f := range forwards {
+	for _, f := range c.Forwards {
 		p := strings.Split(f, ":")
 		netdev += ",hostfwd=" + p[0] + ":127.0.0.1:" + p[1] + "-:" + p[2]
 	}
+	serial := c.Serial
+	if serial == "" {
+		serial = "null"
+	}
+	appendLine := cmdline
+	if len(c.AppArgs) > 0 {
+		appendLine += " -- " + strings.Join(c.AppArgs, " ")
+	}
 	return []string{
 		"-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on,acpi=on",
-		"-accel", accel, "-cpu", cpu, "-m", fmt.Sprint(memMB), "-smp", "1",
-		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-serial", "null",
-		"-kernel", vmlinuz, "-initrd", initrd, "-append", "console=ttyS0 quiet panic=-1",
+		"-accel", c.Accel, "-cpu", cpu, "-m", fmt.Sprint(c.MemMB), "-smp", "1",
+		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-serial", serial,
+		"-kernel", c.Kernel, "-initrd", c.Initrd, "-append", appendLine,
 		"-global", "virtio-mmio.force-legacy=false",
 		"-netdev", netdev, "-device", "virtio-net-device,netdev=n0",
 	}

@@ -44,6 +44,7 @@ type runOpts struct {
 	mac            string
 	forwards       []string
 	ip, gw, dns    string
+	shares         []qemu.Share
 }
 
 func runCmd(argv []string) int {
@@ -75,6 +76,14 @@ func runCmd(argv []string) int {
 			}
 		}
 		o.forwards = append(o.forwards, proto+":"+p[0]+":"+p[1])
+		return nil
+	})
+	fs.Func("share", "export host directory `HOST[:GUEST]` read-only to the guest at GUEST (default: the same path), over virtio-9p (repeatable, up to 3)", func(v string) error {
+		sh, err := parseShare(v, len(o.shares))
+		if err != nil {
+			return err
+		}
+		o.shares = append(o.shares, sh)
 		return nil
 	})
 	fs.StringVar(&o.ip, "ip", "", "static guest address `ADDR/PREFIX` (default 10.0.2.15/24, as QEMU user networking expects)")
@@ -167,9 +176,9 @@ func run(o *runOpts) (int, error) {
 	ctlR, ctlW, _ := os.Pipe()
 	args, err := qemu.Args(qemu.Config{
 		Kernel: kernel, Machine: o.machine, Accel: o.accel, MemMB: o.mem, SMP: o.smp,
-		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose) + netParams(o),
+		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose) + netParams(o) + shareParams(o),
 		StdoutFD: 3, StderrFD: 4, ControlFD: 5,
-		Net: o.net, Forwards: o.forwards, MAC: o.mac,
+		Net: o.net, Forwards: o.forwards, MAC: o.mac, Shares: o.shares,
 	})
 	if err != nil {
 		return exitUsage, err
@@ -276,6 +285,43 @@ func netParams(o *runOpts) string {
 		if v != "" {
 			b.WriteString(" " + k + "=" + pctEncode(v))
 		}
+	}
+	return b.String()
+}
+
+// maxShares is how many -share flags the kernel mounts (one MSI-X line
+// each on PCI machines; kernel/virtiodev).
+const maxShares = 3
+
+// parseShare reads HOST[:GUEST]: HOST must be an existing directory;
+// GUEST, an absolute path, defaults to HOST's absolute path.
+func parseShare(v string, n int) (qemu.Share, error) {
+	if n >= maxShares {
+		return qemu.Share{}, fmt.Errorf("at most %d shares", maxShares)
+	}
+	host, guest, hasGuest := strings.Cut(v, ":")
+	abs, err := filepath.Abs(host)
+	if err != nil {
+		return qemu.Share{}, err
+	}
+	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+		return qemu.Share{}, fmt.Errorf("%q is not a directory", host)
+	}
+	if !hasGuest {
+		guest = abs
+	}
+	guest = filepath.Clean(guest)
+	if !filepath.IsAbs(guest) || guest == "/" || guest == "/tmp" || strings.HasPrefix(guest, "/tmp/") {
+		return qemu.Share{}, fmt.Errorf("guest path %q must be absolute, and not / or under /tmp", guest)
+	}
+	return qemu.Share{Host: abs, Guest: guest, Tag: fmt.Sprintf("unigo%d", n)}, nil
+}
+
+// shareParams tells the kernel where to mount each share, by mount tag.
+func shareParams(o *runOpts) string {
+	var b strings.Builder
+	for _, s := range o.shares {
+		b.WriteString(" share=" + s.Tag + ":" + pctEncode(s.Guest))
 	}
 	return b.String()
 }

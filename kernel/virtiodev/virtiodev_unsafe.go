@@ -1,4 +1,4 @@
-package net
+package virtiodev
 
 import (
 	"fmt"
@@ -28,9 +28,9 @@ func (m mmioRegs) Write32(off uintptr, v uint32) {
 	atomic.StoreUint32((*uint32)(at(uintptr(m)+off)), v)
 }
 
-// dmaAlloc gets device-visible memory from the kernel: physical ==
+// DMA gets device-visible memory from the kernel: physical ==
 // virtual, zeroed, never freed.
-func dmaAlloc(n int) ([]byte, uint64, error) {
+func DMA(n int) ([]byte, uint64, error) {
 	pa, _, e := syscall.RawSyscall(sys.SysDMAAlloc, uintptr(n), 0, 0)
 	if e != 0 {
 		return nil, 0, fmt.Errorf("DMA memory (%d bytes): %v", n, e)
@@ -49,8 +49,8 @@ func (w window) Write16(off uintptr, v uint16) { *(*uint16)(at(uintptr(w) + off)
 func (w window) Read32(off uintptr) uint32     { return atomic.LoadUint32((*uint32)(at(uintptr(w) + off))) }
 func (w window) Write32(off uintptr, v uint32) { atomic.StoreUint32((*uint32)(at(uintptr(w)+off)), v) }
 
-// mapWindow asks the kernel to map a device window at its physical address.
-func mapWindow(phys uint64, n uint32) (virtio.Window, error) {
+// MapWindow asks the kernel to map a device window at its physical address.
+func MapWindow(phys uint64, n uint32) (virtio.Window, error) {
 	if _, _, e := syscall.RawSyscall(sys.SysMapMMIO, uintptr(phys), uintptr(n), 0); e != 0 {
 		return nil, fmt.Errorf("mapping device registers at %#x: %v", phys, e)
 	}
