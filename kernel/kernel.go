@@ -77,6 +77,7 @@ func readBootInfo(magic uint32, info uint64) {
 		}
 		fatalf("bad boot information")
 	}
+	sys.RSDP = uintptr(bootInfo.RSDP)
 	if bootInfo.Protocol == boot.ProtoPVH {
 		milestone("boot-pvh")
 	} else {

@@ -114,16 +114,14 @@ func (t *Tables) Find(sig string) (uint64, bool) {
 	return 0, false
 }
 
-// System description table header (§5.2.6).
+// System description table header (§5.2.6): Signature (4 bytes), then
+// these fields; Checksum at 9 makes all Length bytes sum to 0.
 const (
-	headerLen    = 36
-	hdrLength    = 4
-	hdrRevision  = 8
-	hdrChecksum  = 9
-	hdrOEMID     = 10
-	hdrOEMTable  = 16
-	hdrOEMRev    = 24
-	hdrCreatorID = 28
+	headerLen   = 36
+	hdrLength   = 4
+	hdrRevision = 8
+	hdrOEMID    = 10
+	hdrOEMTable = 16
 )
 
 // Header is the part of the common table header (§5.2.6) worth keeping.
@@ -174,8 +172,7 @@ func tableBody(table []byte, sig string) ([]byte, error) {
 // Root System Description Pointer (§5.2.5.3).
 const (
 	rsdpSignature   = "RSD PTR "
-	rsdpV1Len       = 20 // the part covered by Checksum (ACPI 1.0 structure)
-	rsdpChecksum    = 8
+	rsdpV1Len       = 20 // the part covered by Checksum, at 8 (ACPI 1.0 structure)
 	rsdpOEMID       = 9
 	rsdpRevision    = 15
 	rsdpRSDT        = 16
@@ -251,36 +248,48 @@ const (
 // the first 1 KiB of the Extended BIOS Data Area, whose segment is the
 // word at 0x40E, then 0xE0000-0xFFFFF, on 16-byte boundaries. A candidate
 // counts when its checksum (and, for revision 2 and later, its extended
-// checksum) is right. An unreadable EBDA pointer or area is skipped.
+// checksum) is right. Parts of these areas that cannot be read are
+// skipped.
 func FindRSDP(m Memory) (uint64, error) {
+	buf := make([]byte, chunk)
 	var seg [2]byte
 	if m.Read(ebdaSegmentPtr, seg[:]) == nil {
 		// Segment 0 would search the real-mode interrupt vectors, and an
 		// EBDA sits below the 640 KiB of conventional memory.
 		if ebda := uint64(binary.LittleEndian.Uint16(seg[:])) << 4; ebda != 0 && ebda+ebdaSearchLen <= 0xA0000 {
-			if a, ok := scanRSDP(m, ebda, ebdaSearchLen); ok {
+			if a, ok := scanRSDP(m, ebda, ebdaSearchLen, buf); ok {
 				return a, nil
 			}
 		}
 	}
-	if a, ok := scanRSDP(m, biosAreaStart, biosAreaEnd-biosAreaStart); ok {
+	if a, ok := scanRSDP(m, biosAreaStart, biosAreaEnd-biosAreaStart, buf); ok {
 		return a, nil
 	}
 	return 0, ErrNoRSDP
 }
 
-// scanRSDP looks for a valid RSDP in [base, base+n).
-func scanRSDP(m Memory, base uint64, n int) (uint64, bool) {
-	area := make([]byte, n)
-	if m.Read(base, area) != nil {
-		return 0, false
-	}
-	for off := 0; off+rsdpV1Len <= n; off += rsdpAlign {
-		if string(area[off:off+8]) != rsdpSignature {
+// scanRSDP looks for a valid RSDP in [base, base+n), reading it a
+// chunk at a time into buf (a multiple of 16 bytes).
+func scanRSDP(m Memory, base uint64, n int, buf []byte) (uint64, bool) {
+	for start := 0; start < n; start += len(buf) {
+		b := buf[:min(len(buf), n-start)]
+		if m.Read(base+uint64(start), b) != nil {
 			continue
 		}
-		if _, err := checkRSDP(m, base+uint64(off), area[off:off+rsdpV1Len]); err == nil {
-			return base + uint64(off), true
+		for off := 0; off+len(rsdpSignature) <= len(b) && start+off+rsdpV1Len <= n; off += rsdpAlign {
+			if string(b[off:off+len(rsdpSignature)]) != rsdpSignature {
+				continue
+			}
+			// The candidate may run past this chunk (and its extended
+			// part past the area): checkRSDP reads what it needs.
+			addr := base + uint64(start+off)
+			var b20 [rsdpV1Len]byte
+			if m.Read(addr, b20[:]) != nil {
+				continue
+			}
+			if _, err := checkRSDP(m, addr, b20[:]); err == nil {
+				return addr, true
+			}
 		}
 	}
 	return 0, false

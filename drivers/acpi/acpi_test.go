@@ -27,6 +27,8 @@ func TestFindRSDP(t *testing.T) {
 		{"in the BIOS area", 0x9FC0, map[uint64][]byte{0xF5A10: rsdpV1(0x1000)}, 0xF5A10},
 		{"at the BIOS area's start", 0, map[uint64][]byte{0xE0000: rsdpV2(0x1000, 0x2000)}, 0xE0000},
 		{"near the BIOS area's end", 0, map[uint64][]byte{0xFFFE0: rsdpV1(0x1000)}, 0xFFFE0},
+		{"across a 4 KiB boundary", 0, map[uint64][]byte{0xE0FF0: rsdpV2(0x1000, 0x2000)}, 0xE0FF0},
+		{"past the BIOS area's end", 0, map[uint64][]byte{0xFFFF0: rsdpV1(0x1000)[:16], 0x100000: rsdpV1(0x1000)[16:]}, 0},
 		{"EBDA before BIOS area", 0x9FC0, map[uint64][]byte{0x9FFF0 - 0x10: rsdpV1(0x1000), 0xE0000: rsdpV1(0x1000)}, 0x9FFE0},
 		{"EBDA segment 0: only the BIOS area", 0, map[uint64][]byte{0x100: rsdpV1(0x1000), 0xF0000: rsdpV1(0x2000)}, 0xF0000},
 		{"past the EBDA's first KiB", 0x9F00, map[uint64][]byte{0x9F000 + 1024: rsdpV1(0x1000)}, 0},

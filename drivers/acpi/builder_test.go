@@ -64,7 +64,7 @@ func (m *fakeMem) write(t testing.TB, addr uint64, b []byte) {
 
 // Memory layout of a test system.
 const (
-	lowMemSize = 0x100000  // BIOS data area, EBDA, BIOS read-only area
+	lowMemSize = 0x200000  // BIOS data area, EBDA, BIOS read-only area, and the MiB above
 	tableBase  = 0x7FE0000 // where tables go, as near the top of RAM
 	tableSize  = 0x20000
 	highBase   = 0x1_2000_0000 // above 4 GiB, reachable only through the XSDT

@@ -86,6 +86,10 @@ func mapMMIO(phys, size uintptr) uintptr {
 // RAMEnd is the end of the identity-mapped RAM (set by package kernel).
 var RAMEnd uintptr
 
+// RSDP is the ACPI root pointer the boot loader passed (PVH's
+// start_info.rsdp_paddr), or 0 (set by package kernel).
+var RSDP uintptr
+
 // IRQ records that line gsi fired: its fds become readable.
 func IRQ(gsi int) {
 	Stats.Interrupts++

@@ -17,7 +17,6 @@ import (
 
 	"unigo/drivers/pci"
 	"unigo/drivers/virtio"
-	"unigo/kernel/cpu"
 	"unigo/kernel/sys"
 )
 
@@ -83,7 +82,7 @@ func Find(id uint32, msiLines ...int) ([]Found, error) {
 	if len(out) > 0 {
 		return out, nil
 	}
-	for _, d := range pci.Scan(pci.Mech1{IO: cpu.Ports{}}) {
+	for _, d := range pci.Scan(PCI()) {
 		if d.Vendor != virtio.VendorVirtio || uint32(d.ID) != pciModernBase+id && d.ID != pciTransitional[id] {
 			continue
 		}

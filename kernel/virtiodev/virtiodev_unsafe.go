@@ -56,3 +56,7 @@ func MapWindow(phys uint64, n uint32) (virtio.Window, error) {
 	}
 	return window(phys), nil
 }
+
+// atomicLoad and atomicStore are single, unmerged device accesses.
+func atomicLoad(p *uint32) uint32     { return atomic.LoadUint32(p) }
+func atomicStore(p *uint32, v uint32) { atomic.StoreUint32(p, v) }

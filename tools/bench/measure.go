@@ -38,9 +38,13 @@ func (t *tailBuffer) String() string {
 	return string(t.b)
 }
 
+// helloLast is what app/hello's last line on stdout starts with.
+const helloLast = "GC cycles"
+
 // coldHello starts app/hello and returns the time from launch to the first
 // byte of its output (the chunk that carries helloMarker; a VM's console
-// may print before it). It then waits for the program to finish.
+// may print before it). Once the program's last line is out it stops it:
+// a Linux guest whose init exits panics and may not power off.
 func coldHello(v variant, timeout time.Duration) (time.Duration, error) {
 	cmd, cleanup, err := v.Hello()
 	if err != nil {
@@ -54,59 +58,56 @@ func coldHello(v variant, timeout time.Duration) (time.Duration, error) {
 	var stderr tailBuffer
 	stderr.max = 8 << 10
 	cmd.Stderr = &stderr
-	cmd.Stdin = nil
 	t0 := time.Now()
 	if err := startGroup(cmd); err != nil {
 		return 0, err
 	}
+	done := make(chan struct{})
 	type seen struct {
-		d   time.Duration
-		out string
+		first time.Duration
+		out   string
+		err   error
 	}
-	found := make(chan seen, 1)
+	result := make(chan seen, 1)
 	go func() {
 		var all bytes.Buffer
+		var first time.Duration
 		buf := make([]byte, 4096)
-		var d time.Duration
 		for {
 			n, err := stdout.Read(buf)
-			if n > 0 && d == 0 {
-				all.Write(buf[:n])
-				if bytes.Contains(all.Bytes(), []byte(helloMarker)) {
-					d = time.Since(t0)
-				}
-			} else if n > 0 {
-				all.Write(buf[:n])
+			all.Write(buf[:n])
+			if first == 0 && bytes.Contains(all.Bytes(), []byte(helloMarker)) {
+				first = time.Since(t0)
+			}
+			if i := bytes.Index(all.Bytes(), []byte(helloLast)); i >= 0 && bytes.IndexByte(all.Bytes()[i:], '\n') >= 0 {
+				result <- seen{first, all.String(), nil}
+				io.Copy(io.Discard, stdout)
+				return
 			}
 			if err != nil {
-				found <- seen{d, all.String()}
+				result <- seen{first, all.String(), err}
 				return
 			}
 		}
 	}()
-	done := make(chan struct{})
 	var s seen
 	select {
-	case s = <-found:
-		go func() { cmd.Wait(); close(done) }()
+	case s = <-result:
 	case <-time.After(timeout):
 		go func() { cmd.Wait(); close(done) }()
 		killGroup(cmd, done)
-		return 0, fmt.Errorf("no output in %v; stderr: %s", timeout, lastLines(stderr.String(), 5))
+		return 0, fmt.Errorf("no complete output in %v; stderr: %s", timeout, lastLines(stderr.String(), 5))
 	}
+	go func() { cmd.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(timeout):
+	case <-time.After(5 * time.Second):
 		killGroup(cmd, done)
-		return 0, fmt.Errorf("did not exit in %v", timeout)
 	}
-	if s.d == 0 {
-		return 0, fmt.Errorf("output lacks %q: %s", helloMarker, lastLines(s.out+stderr.String(), 5))
+	if s.err != nil || s.first == 0 {
+		return 0, fmt.Errorf("output lacks %q or %q: %s", helloMarker, helloLast, lastLines(s.out+stderr.String(), 5))
 	}
-	if !strings.Contains(s.out, "GC cycles") {
-		return 0, fmt.Errorf("incomplete output: %s", lastLines(s.out, 5))
-	}
-	return s.d, nil
+	return s.first, nil
 }
 
 // client never reuses connections: each probe is a fresh connect, as a

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"unigo/qemu"
@@ -69,6 +71,16 @@ func run(o options) error {
 		ready[n] = v
 	}
 	defer teardownNetns()
+	// An interrupted run still removes the namespace and the veth pair;
+	// the guests and containers die with their process groups.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		teardownNetns()
+		os.RemoveAll(a.work)
+		os.Exit(130)
+	}()
 
 	for _, n := range vorder {
 		if v := ready[n]; v != nil {

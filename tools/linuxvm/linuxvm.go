@@ -147,10 +147,36 @@ type Config struct {
 // cmdline keeps the guest's boot quiet and short, with the options
 // small-VM monitors commonly pass to Linux: skip the timer-IRQ check
 // and the i8042 probe (microvm has no keyboard controller), and trust
-// the TSC so a loaded host does not send Linux back to calibrating it
-// against the PIT, which can fail under TCG ("Unable to calibrate").
+// the TSC.
 const cmdline = "console=ttyS0 quiet panic=-1 no_timer_check tsc=reliable " +
 	"i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+
+// tscParam tells Linux the TSC's frequency under TCG. Linux calibrates
+// the TSC against the PIT through port 0x61, which microvm lacks; with
+// no HPET or ACPI PM timer either, it then gives up on the TSC
+// ("Unable to calibrate against PIT") and boots on jiffies, which under
+// TCG can take minutes or hang. TCG's guest TSC runs at the host's rate
+// (QEMU reads the host TSC), so the host's frequency is the answer.
+// Under KVM, Linux takes it from the hypervisor (kvm-clock).
+func tscParam(accel string) string {
+	if accel != "tcg" {
+		return ""
+	}
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		if ok && strings.TrimSpace(k) == "cpu MHz" {
+			var mhz float64
+			if _, err := fmt.Sscan(strings.TrimSpace(v), &mhz); err == nil && mhz > 0 {
+				return fmt.Sprintf(" tsc_early_khz=%d", int(mhz*1000))
+			}
+		}
+	}
+	return ""
+}
 
 // Args is the QEMU command line booting the Linux guest on the same
 // machine type and network backend as unigo (microvm, virtio-mmio, user
@@ -172,7 +198,7 @@ func Args(c Config) []string {
 	if serial == "" {
 		serial = "null"
 	}
-	appendLine := cmdline
+	appendLine := cmdline + tscParam(c.Accel)
 	if len(c.AppArgs) > 0 {
 		appendLine += " -- " + strings.Join(c.AppArgs, " ")
 	}
