@@ -85,6 +85,14 @@ func readBootInfo(magic uint32, info uint64) {
 	}
 }
 
+// Milestone records a boot milestone from outside the kernel (unigo/net
+// marks "net-up"); outside unigo it does nothing.
+func Milestone(name string) {
+	if booted {
+		milestone(name)
+	}
+}
+
 // milestone tells the host how far boot got (unigo run -v prints these).
 func milestone(name string) {
 	var b kfmt.Buf

@@ -56,6 +56,7 @@ func Booted() bool { return booted }
 func startServer() {
 	serverOnce.Do(func() {
 		fileSystem = vfs.New()
+		seedEntropy()
 		mountShares()
 		started := make(chan struct{})
 		go serveLoop(started)

@@ -45,6 +45,7 @@ func init() {
 	if err := start(); err != nil {
 		fmt.Fprintln(os.Stderr, "unigo: network:", err)
 	}
+	kernel.Milestone("net-up")
 }
 
 func start() error {

@@ -34,7 +34,7 @@ func TestACPIPlatform(t *testing.T) {
 		})
 	}
 	r := boot(t, "share", []string{"-v", "-net", "none", "-share", dir + ":/mnt"}, "/mnt")
-	if r.code != 0 || strings.Contains(r.stderr, "ACPI") {
+	if r.code != 0 || strings.Contains(r.stderr, "unigo: ACPI") {
 		t.Errorf("microvm (no ACPI) = status %d, stderr:\n%s", r.code, r.stderr)
 	}
 }

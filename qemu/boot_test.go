@@ -53,6 +53,7 @@ var programs = map[string]string{
 	"netcheck": "./testdata/netcheck",
 	"epoll":    "./testdata/epoll",
 	"share":    "./testdata/share",
+	"random":   "./testdata/random",
 }
 
 // buildFlags are extra unigo build flags per program.

@@ -42,6 +42,8 @@ type Config struct {
 	Forwards []string
 	// Shares are host directories exported read-only over virtio-9p.
 	Shares []Share
+	// CPU is QEMU's -cpu model ("" picks one for the accelerator).
+	CPU string
 }
 
 // Share is one host directory the guest mounts (unigo run -share).
@@ -49,6 +51,35 @@ type Share struct {
 	Host  string // absolute host path
 	Guest string // where the kernel mounts it
 	Tag   string // the 9P mount tag that pairs the two
+}
+
+// rngArgs attaches a virtio entropy device (QEMU's default backend reads
+// the host's getrandom): the kernel seeds getrandom from it at boot,
+// which matters where the CPU model lacks RDRAND.
+func rngArgs(c Config) []string {
+	if c.Machine == "microvm" {
+		return []string{"-device", "virtio-rng-device"}
+	}
+	return []string{"-device", "virtio-rng-pci"}
+}
+
+// KVMCPU is the CPU model under KVM: -cpu host aborts in nested setups,
+// so a named model, plus RDRAND and RDSEED when the host has them (qemu64
+// lacks both, and they seed getrandom).
+func KVMCPU() string {
+	cpu := "qemu64"
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "flags" {
+			for _, f := range strings.Fields(v) {
+				if f == "rdrand" || f == "rdseed" {
+					cpu += ",+" + f
+				}
+			}
+			break
+		}
+	}
+	return cpu
 }
 
 // shareArgs exports each share through QEMU's local fsdev (read-only,
@@ -151,10 +182,13 @@ func Args(c Config) ([]string, error) {
 	cpu := "max" // TCG: RDRAND, RDSEED and the rest it can emulate
 	switch c.Accel {
 	case "kvm":
-		cpu = "qemu64" // -cpu host aborts in nested setups; a named model is portable
+		cpu = KVMCPU()
 	case "tcg":
 	default:
 		return nil, fmt.Errorf("unknown accelerator %q (want kvm or tcg)", c.Accel)
+	}
+	if c.CPU != "" {
+		cpu = c.CPU
 	}
 	fd := func(n int) string { return "/dev/fd/" + strconv.Itoa(n) }
 	nic, err := netArgs(c)
@@ -177,6 +211,7 @@ func Args(c Config) ([]string, error) {
 		"-global", "virtio-mmio.force-legacy=false",
 	}
 	args = append(args, nic...)
+	args = append(args, rngArgs(c)...)
 	return append(args, shareArgs(c)...), nil
 }
 

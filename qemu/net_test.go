@@ -302,14 +302,14 @@ func TestStaticAddress(t *testing.T) {
 	}
 }
 
-// TestDHCP: without -ip the guest leases its address from QEMU's
+// TestDHCP: with -ip dhcp the guest leases its address from QEMU's
 // built-in DHCP server (slirp hands out 10.0.2.15 first).
 func TestDHCP(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
 	defer srv.Close()
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
 	for _, machine := range []string{"microvm", "q35"} {
-		r := unigo(t, "run", "-accel", accel, "-machine", machine, "-timeout", "120s", images["netcheck"], "--", "addrs", "get", fmt.Sprintf("http://10.0.2.2:%d/", port))
+		r := unigo(t, "run", "-accel", accel, "-machine", machine, "-timeout", "120s", "-ip", "dhcp", images["netcheck"], "--", "addrs", "get", fmt.Sprintf("http://10.0.2.2:%d/", port))
 		if r.code != 0 || !strings.Contains(r.stdout, "addr 10.0.2.15\n") || !strings.Contains(r.stdout, ": 200 ok") || strings.Contains(r.stderr, "DHCP") {
 			t.Errorf("DHCP on %s = status %d, stdout %q, stderr %s", machine, r.code, r.stdout, r.stderr)
 		}

@@ -15,7 +15,7 @@ import (
 // server goroutine, the statistics API), listed in fullGo.
 var trapContext = []string{
 	"unigo/kernel.", "unigo/kernel/sys.", "unigo/kernel/mm.", "unigo/kernel/sched.", "unigo/kernel/trap.",
-	"unigo/kernel/cpu.", "unigo/kernel/clock.", "unigo/kernel/kfmt.", "unigo/kernel/vdso.", "unigo/boot.",
+	"unigo/kernel/cpu.", "unigo/kernel/clock.", "unigo/kernel/kfmt.", "unigo/kernel/vdso.", "unigo/kernel/drbg.", "unigo/boot.",
 	"unigo/drivers/uart16550.", "unigo/drivers/pit.", "unigo/drivers/cmos.", "unigo/drivers/lapic.",
 	"unigo/drivers/ioapic.", "unigo/drivers/qemudebug.",
 }
@@ -25,6 +25,7 @@ var fullGo = []string{
 	"unigo/kernel.init", "unigo/kernel.startServer", "unigo/kernel.SetRoot", "unigo/kernel.serveLoop",
 	"unigo/kernel.serveCall", "unigo/kernel.AddFile", "unigo/kernel.Param", "unigo/kernel.Stats",
 	"unigo/kernel.SyscallCounts", "unigo/kernel.RegisterNet", "unigo/kernel.cstring", "unigo/kernel.user",
+	"unigo/kernel.mountShares", "unigo/kernel.shareFatal", "unigo/kernel.seedEntropy", "unigo/kernel.readEntropy",
 	"unigo/kernel/mm.SetInvalidate", "unigo/boot.Protocol.String", "unigo/boot.(*BootInfo).CmdlineString",
 	"unigo/boot.Error.Error", "unigo/boot.(*Error).Error",
 }

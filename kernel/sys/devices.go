@@ -19,6 +19,9 @@ const (
 	// SysMapMMIO(phys, size) maps a device's registers (a PCI BAR)
 	// uncached at their physical address, outside RAM and below 512 GiB.
 	SysMapMMIO = 1007
+	// SysAddEntropy(buf, n) mixes n bytes (at most 4096) from an entropy
+	// device into the generator behind getrandom.
+	SysAddEntropy = 1008
 	// IRQMSI, or'ed into SysIRQOpen's line, opens the line's vector for a
 	// message-signalled interrupt: no I/O APIC routing.
 	IRQMSI = 0x100

@@ -1,8 +1,11 @@
 package sys
 
 import (
+	"encoding/binary"
+
 	"unigo/kernel/clock"
 	"unigo/kernel/cpu"
+	"unigo/kernel/drbg"
 	"unigo/kernel/mm"
 	"unigo/kernel/sched"
 	"unigo/kernel/trap"
@@ -383,42 +386,56 @@ func getrandom(buf, n uintptr) uintptr {
 	return n
 }
 
-var rngState uint64
+// rng is the generator behind getrandom and AT_RANDOM (kernel/drbg).
+var rng drbg.Generator
 
-// Random fills b from RDSEED/RDRAND (carry flag checked, bounded retries,
-// SDM vol. 1, 7.3.17) when the CPU has them. Without them it falls back to
-// a SplitMix64 stream seeded from the TSC: unpredictable enough for the
-// runtime's hash seeds, not for keys (virtio-rng will feed it: issue #4).
+// Entropy says where the generator's seeds came from, for unigo run -v and
+// the warning below.
+var Entropy struct {
+	CPU    bool   // RDSEED or RDRAND answered
+	Device uint64 // bytes from the virtio entropy device (AddEntropy)
+}
+
+// Random fills b from the kernel's ChaCha20 generator, after mixing in
+// 16 bytes from RDSEED/RDRAND (carry flag checked, bounded retries, SDM
+// vol. 1 §7.3.17) when the CPU has them, and the TSC. Without those
+// instructions and before the virtio entropy device has seeded it, the
+// output is unpredictable only as far as the TSC is: enough for the
+// runtime's hash seeds, not for keys; the kernel warns at boot then.
 func Random(b []byte) {
-	for len(b) > 0 {
+	var seed [24]byte
+	n := 0
+	for w := 0; w < 2; w++ {
 		v, ok := uint64(0), false
-		for i := 0; i < 10 && !ok; i++ {
-			switch {
-			case CPU.RDSEED:
-				v, ok = cpu.Rdseed()
-			case CPU.RDRAND:
-				v, ok = cpu.Rdrand()
-			default:
-				i = 10
-			}
+		for i := 0; i < 10 && !ok && CPU.RDSEED; i++ {
+			v, ok = cpu.Rdseed()
 		}
-		if !ok && CPU.RDRAND {
-			for i := 0; i < 10 && !ok; i++ {
-				v, ok = cpu.Rdrand()
-			}
+		for i := 0; i < 10 && !ok && CPU.RDRAND; i++ {
+			v, ok = cpu.Rdrand()
 		}
-		if !ok {
-			rngState += 0x9E3779B97F4A7C15 ^ cpu.Rdtsc()
-			z := rngState
-			z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
-			z = (z ^ z>>27) * 0x94D049BB133111EB
-			v = z ^ z>>31
-		}
-		for i := 0; i < 8 && len(b) > 0; i++ {
-			b[0] = byte(v >> (8 * i))
-			b = b[1:]
+		if ok {
+			Entropy.CPU = true
+			binary.LittleEndian.PutUint64(seed[n:], v)
+			n += 8
 		}
 	}
+	binary.LittleEndian.PutUint64(seed[n:], cpu.Rdtsc())
+	n += 8
+	rng.Mix(seed[:n])
+	rng.Read(b)
+	clear(seed[:])
+}
+
+// AddEntropy mixes seed bytes from a device into the generator (the
+// private call SysAddEntropy; kernel/entropy.go reads virtio-rng).
+func AddEntropy(buf, n uintptr) uintptr {
+	b, ok := userBytes(buf, n, false)
+	if !ok || n > 4096 {
+		return errno(EFAULT)
+	}
+	rng.Mix(b)
+	Entropy.Device += uint64(n)
+	return 0
 }
 
 // mmap flags (include/uapi/asm-generic/mman-common.h, linux/mman.h).

@@ -222,6 +222,8 @@ func Dispatch(f *trap.Frame) {
 		r = irqOpen(int(a0))
 	case SysMapMMIO:
 		r = mapMMIO(a0, a1)
+	case SysAddEntropy:
+		r = AddEntropy(a0, a1)
 	case sysReadv:
 		r = readv(int(a0), a1, a2)
 	case SysTestKernelFault:

@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"unigo/boot"
 )
@@ -148,6 +149,7 @@ func Convert(exe []byte) ([]byte, *Info, error) {
 		BSSEndAddr:  uint32(info.BSSEnd),
 		EntryAddr:   uint32(info.StubEntry),
 	}))
+	copy(out[info.MultibootOff:], []byte{0, 0, 0, 0}) // latent: see WithMultiboot
 	note := boot.PVHNote(uint32(info.StubEntry))
 	copy(out[info.PVHNoteOff:], note)
 	copy(out[info.StubOff:], stub)
@@ -187,9 +189,51 @@ func Check(b []byte) error {
 	return nil
 }
 
+// The Multiboot header ships latent: Convert writes it whole but with
+// its magic zeroed, because QEMU boots a file through Multiboot whenever
+// it finds the header, and PVH (unigo run's default) is faster and
+// carries more (the RSDP, the memory map without the a.out kludge's
+// limits). So the default boot reads the image in place, with no copy;
+// WithMultiboot makes the copy that Multiboot loaders (unigo run -boot
+// multiboot, GRUB through unigo build -multiboot) need.
+
+// multibootAt returns the offset of the header that follows the marker
+// in the first page, and whether its magic is set.
+func multibootAt(img []byte) (off int, active, ok bool) {
+	i := bytes.Index(img[:min(len(img), pageSize)], Marker)
+	if i < 0 {
+		return 0, false, false
+	}
+	off = i + len(Marker)
+	if off+12 > len(img) {
+		return 0, false, false
+	}
+	le := binary.LittleEndian
+	magic, flags, sum := le.Uint32(img[off:]), le.Uint32(img[off+4:]), le.Uint32(img[off+8:])
+	if flags+sum+boot.MultibootHeaderMagic != 0 || magic != 0 && magic != boot.MultibootHeaderMagic {
+		return 0, false, false
+	}
+	return off, magic != 0, true
+}
+
+// MultibootActive reports whether img (at least its first page) has an
+// active Multiboot header, which QEMU would boot instead of PVH.
+func MultibootActive(img []byte) bool {
+	_, active, ok := multibootAt(img)
+	return ok && active
+}
+
+// WithMultiboot returns a copy of img whose Multiboot header is active.
+func WithMultiboot(img []byte) []byte {
+	out := append([]byte(nil), img...)
+	if off, _, ok := multibootAt(out); ok {
+		binary.LittleEndian.PutUint32(out[off:], boot.MultibootHeaderMagic)
+	}
+	return out
+}
+
 // WithoutMultiboot returns a copy of img whose Multiboot header is
-// disabled, so that QEMU, which prefers Multiboot when it finds the
-// header, boots the image through its PVH note instead.
+// latent, so that QEMU boots the image through its PVH note.
 func WithoutMultiboot(img []byte) []byte {
 	out := append([]byte(nil), img...)
 	magic := binary.LittleEndian.AppendUint32(nil, boot.MultibootHeaderMagic)
@@ -243,8 +287,8 @@ func Floor() []byte {
 // MinMemoryMB is the guest memory below which img cannot even be loaded:
 // the end of its loaded segments plus 1 MiB for the kernel's first
 // frames, in MiB, rounded up.
-func MinMemoryMB(img []byte) int {
-	f, err := elf.NewFile(bytes.NewReader(img))
+func MinMemoryMB(img io.ReaderAt) int {
+	f, err := elf.NewFile(img)
 	if err != nil {
 		return 0
 	}

@@ -159,10 +159,10 @@ func TestFloor(t *testing.T) {
 	if !ok || entry != f.Entry {
 		t.Errorf("Floor(): Xen note entry = %#x (found %v), want the ELF entry %#x", entry, ok, f.Entry)
 	}
-	if got := MinMemoryMB(img); got != 3 {
+	if got := MinMemoryMB(bytes.NewReader(img)); got != 3 {
 		t.Errorf("MinMemoryMB(Floor()) = %d, want 3 (1 MiB + 256 bytes, plus 1 MiB, rounded up)", got)
 	}
-	if got := MinMemoryMB([]byte("not elf")); got != 0 {
+	if got := MinMemoryMB(bytes.NewReader([]byte("not elf"))); got != 0 {
 		t.Errorf("MinMemoryMB(non-ELF) = %d, want 0", got)
 	}
 }
@@ -241,7 +241,19 @@ func TestConvert(t *testing.T) {
 		t.Errorf("Xen note entry = %#x (found %v), want info.StubEntry %#x", entry, ok, info.StubEntry)
 	}
 
-	// Multiboot: the header in the first 8 KiB, 4-aligned.
+	// Multiboot: the header ships latent (PVH boots the file in place);
+	// WithMultiboot activates it, in the first 8 KiB, 4-aligned.
+	if MultibootActive(img) {
+		t.Errorf("Convert's image has an active Multiboot header, want it latent")
+	}
+	if bytes.Contains(img[:8192], binary.LittleEndian.AppendUint32(nil, boot.MultibootHeaderMagic)) {
+		t.Errorf("Convert's image has the Multiboot magic in its first 8 KiB: QEMU would boot it through Multiboot")
+	}
+	img = WithMultiboot(img)
+	if !MultibootActive(img) || MultibootActive(WithoutMultiboot(img)) {
+		t.Errorf("MultibootActive after WithMultiboot = %v, after WithoutMultiboot = %v; want true, false",
+			MultibootActive(img), MultibootActive(WithoutMultiboot(img)))
+	}
 	le := binary.LittleEndian
 	mb := -1
 	for off := 0; off+32 <= min(len(img), 8192); off += 4 {

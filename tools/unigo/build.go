@@ -23,6 +23,7 @@ func buildCmd(args []string) int {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("o", "", "output image `path` (default: NAME.img in the current directory)")
 	files := fs.String("files", "", "pack `DIR` into the image as its read-only root file system (/tmp stays a writable tmpfs)")
+	multiboot := fs.Bool("multiboot", false, "activate the Multiboot v1 header, for boot loaders such as GRUB (QEMU then boots the file through Multiboot; unigo run copes either way)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: unigo build [-o IMAGE] TARGET\nTARGET is a main package (import path or directory) or a list of .go files.")
 		fs.PrintDefaults()
@@ -38,6 +39,9 @@ func buildCmd(args []string) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "unigo build: %v\n", err)
 		return exitSetup
+	}
+	if *multiboot {
+		img = image.WithMultiboot(img)
 	}
 	if *out == "" {
 		*out = name + ".img"

@@ -1,0 +1,39 @@
+package qemu_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestEntropy: getrandom is seeded from the virtio entropy device that
+// unigo run attaches, on both transports, also on a CPU model without
+// RDRAND (qemu64, as KVM runs); crypto/rand's reads differ within a run
+// and across runs.
+func TestEntropy(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range []struct {
+		flags []string
+		cpu   string // what -v reports for the CPU's instructions
+	}{
+		{[]string{"-net", "none"}, "CPU true"},
+		{[]string{"-net", "none", "-cpu", "qemu64"}, "CPU false"},
+		{[]string{"-net", "none", "-cpu", "qemu64", "-machine", "q35"}, "CPU false"},
+	} {
+		r := boot(t, "random", append([]string{"-v"}, c.flags...))
+		want := "unigo: entropy: " + c.cpu + ", virtio-rng 64 bytes"
+		lines := strings.Fields(r.stdout)
+		if r.code != 0 || len(lines) != 2 || len(lines[0]) != 64 || lines[0] == lines[1] || !strings.Contains(r.stderr, want) {
+			t.Errorf("random %v = status %d, stdout %q; want two distinct 32-byte hex lines and %q in stderr:\n%s", c.flags, r.code, r.stdout, want, r.stderr)
+			continue
+		}
+		if strings.Contains(r.stderr, "warning") {
+			t.Errorf("random %v warned: %s", c.flags, r.stderr)
+		}
+		for _, l := range lines {
+			if seen[l] {
+				t.Errorf("random %v repeated %s from an earlier boot", c.flags, l)
+			}
+			seen[l] = true
+		}
+	}
+}
