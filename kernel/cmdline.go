@@ -9,10 +9,16 @@ import "unigo/kernel/sys"
 
 const maxArgs = 256
 
+// profiling is set by unigo run -prof (kernel/profile.go).
+var profiling bool
+
 func parseCmdline() {
 	forEachToken(func(tok []byte) {
-		if string(tok) == "-v" {
+		switch string(tok) {
+		case "-v":
 			sys.Verbose = true
+		case "-prof":
+			profiling = true
 		}
 	})
 }

@@ -67,7 +67,11 @@ func kmain(magic, info, appEntry, imageEnd uintptr, tsc uint64) {
 	sys.InitFiles()                           // 10. fds 0, 1, 2
 	first := firstThread(appEntry)            // 11. stack with argv, envp, auxv, as execve builds it
 	milestone("kernel-ready")
-	trap.Resume(first) // 12. into the program's _rt0; never returns
+	if profiling {
+		profileStart() // 12. sample where the CPU goes (unigo run -prof)
+		sys.BeforeExit = profileDump
+	}
+	trap.Resume(first) // 13. into the program's _rt0; never returns
 }
 
 func readBootInfo(magic uint32, info uint64) {

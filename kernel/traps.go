@@ -19,6 +19,9 @@ const (
 
 // handleTrap receives every syscall, interrupt and exception.
 func handleTrap(f *trap.Frame) {
+	if prof.on {
+		prof.enter = cpu.Rdtsc()
+	}
 	switch v := f.Vector; {
 	case v == trap.VectorSyscall:
 		sys.Dispatch(f)
@@ -26,6 +29,9 @@ func handleTrap(f *trap.Frame) {
 		sys.Stats.Interrupts++
 		armed = 0 // the one-shot timer has fired
 		lapic.EOI(apic{})
+		if prof.on {
+			profileTick(f, clock.Nanotime())
+		}
 	case v == trap.VectorPageFault:
 		pageFault(f)
 	case v >= sys.IRQVectorBase && v < sys.IRQVectorBase+sys.MaxGSI:
@@ -42,7 +48,10 @@ func handleTrap(f *trap.Frame) {
 	sys.DeliverPending(f)
 	c := trap.This()
 	c.ThreadFS, c.ThreadFX = f.FS, f.FX
-	setTimer(next)
+	setTimer(profileDeadline(next))
+	if prof.on {
+		prof.trapCycles += cpu.Rdtsc() - prof.enter
+	}
 }
 
 // exception turns a CPU exception in the program into the signal Linux

@@ -100,7 +100,10 @@ func (d *Device) RPC(req, reply []byte) (int, error) {
 	if d.failed != nil {
 		return 0, d.failed
 	}
-	if len(req) > len(d.out) || len(req) == 0 {
+	if len(req) == 0 {
+		return 0, errors.New("virtio9p: empty request")
+	}
+	if len(req) > len(d.out) {
 		return 0, ErrTooLarge
 	}
 	copy(d.out, req)
@@ -134,7 +137,10 @@ func (d *Device) RPC(req, reply []byte) (int, error) {
 			return copy(reply, d.in[:n]), nil
 		}
 		if err := d.wait(); err != nil {
-			return 0, err
+			// The device still owns the buffers: it cannot be used again.
+			d.failed = fmt.Errorf("virtio9p: waiting for the device: %w", err)
+			d.t.Reset()
+			return 0, d.failed
 		}
 		d.t.AckInterrupt()
 	}

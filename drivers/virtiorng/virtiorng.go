@@ -77,23 +77,32 @@ func (d *Device) Read(b []byte) (int, error) {
 		d.t.Notify(requestQueue)
 		for {
 			id, n, ok, err := d.q.Used()
-			if err != nil || ok && id != head {
-				d.failed = fmt.Errorf("%w: %v (descriptor %d, want %d)", ErrDevice, err, id, head)
+			if err != nil {
+				d.failed = fmt.Errorf("%w: %v", ErrDevice, err)
+				d.t.Reset()
+				return got, d.failed
+			}
+			if ok && id != head {
+				d.failed = fmt.Errorf("%w: completed descriptor %d, want %d", ErrDevice, id, head)
 				d.t.Reset()
 				return got, d.failed
 			}
 			if ok {
 				got += copy(b[got:], d.buf[:n])
-				if n == 0 {
-					if empty++; empty == 2 {
-						d.failed = fmt.Errorf("%w: no bytes twice", ErrDevice)
-						return got, d.failed
-					}
+				if n > 0 {
+					empty = 0
+				} else if empty++; empty == 2 {
+					d.failed = fmt.Errorf("%w: no bytes twice in a row", ErrDevice)
+					d.t.Reset()
+					return got, d.failed
 				}
 				break
 			}
 			if err := d.wait(); err != nil {
-				return got, err
+				// The device still owns the buffer: it cannot be used again.
+				d.failed = fmt.Errorf("virtiorng: waiting for the device: %w", err)
+				d.t.Reset()
+				return got, d.failed
 			}
 			d.t.AckInterrupt()
 		}

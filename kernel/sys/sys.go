@@ -158,11 +158,18 @@ func Exit(code int) {
 	if Verbose {
 		ReportStats()
 	}
+	if BeforeExit != nil {
+		BeforeExit()
+	}
 	b.Str("X ").Dec(int64(code)).Byte('\n')
 	Control(b.Bytes())
 	qemudebug.Exit(cpu.Ports{}, uint8(code))
 	cpu.Halt()
 }
+
+// BeforeExit runs in Exit before the status goes out (package kernel
+// sends the profile then).
+var BeforeExit func()
 
 // Verbose is set by unigo run -v (kernel command line): report statistics at exit.
 var Verbose bool

@@ -27,13 +27,18 @@ var (
 	Tables *acpi.Tables
 )
 
+const pageSize = 4096
+
 // physMem reads physical memory through the kernel's identity map of RAM,
 // where firmware keeps the RSDP (the BIOS area below 1 MiB) and the
 // tables (reserved RAM).
 type physMem struct{}
 
 func (physMem) Read(phys uint64, b []byte) error {
-	if phys == 0 || phys+uint64(len(b)) > uint64(sys.RAMEnd) || phys+uint64(len(b)) < phys {
+	// Page 0 stays unmapped (nil dereferences fault), so the BIOS data
+	// area's EBDA pointer at 0x40E reads as an error: FindRSDP then
+	// searches the BIOS area alone, where SeaBIOS puts the RSDP.
+	if phys < pageSize || phys+uint64(len(b)) > uint64(sys.RAMEnd) || phys+uint64(len(b)) < phys {
 		return fmt.Errorf("ACPI: %#x+%d is outside RAM", phys, len(b))
 	}
 	copy(b, unsafe.Slice((*byte)(at(uintptr(phys))), len(b)))

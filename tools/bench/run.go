@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +33,42 @@ const (
 	mKernSys  = "syscalls the service's kernel handles"
 	mKernLoC  = "kernel source lines"
 	mNetstack = "  of which TCP/IP stack"
+	// unigo's boot milestones (unigo run -v), splitting launch → first 200.
+	mPhaseQEMU    = "  unigo: launch → kernel entry (CLI, QEMU, image load)"
+	mPhaseKernel  = "  unigo: kernel init"
+	mPhaseRuntime = "  unigo: Go runtime and package init"
+	mPhaseNet     = "  unigo: network up"
+	mPhaseServe   = "  unigo: net up → first HTTP 200"
 )
+
+// milestoneLine is how unigo run -v prints a boot milestone.
+var milestoneLine = regexp.MustCompile(`(?m)^unigo:\s+([\d.]+)ms (\S+)`)
+
+// phases splits unigo's launch → first 200 (total, ms) by its milestones.
+func phases(log string, total float64) (map[string]float64, error) {
+	at := map[string]float64{}
+	for _, m := range milestoneLine.FindAllStringSubmatch(log, -1) {
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := at[m[2]]; !dup {
+			at[m[2]] = v
+		}
+	}
+	for _, k := range []string{"boot-pvh", "kernel-ready", "main", "net-up"} {
+		if _, ok := at[k]; !ok {
+			return nil, fmt.Errorf("no %s milestone in unigo run -v's output", k)
+		}
+	}
+	return map[string]float64{
+		mPhaseQEMU:    at["boot-pvh"],
+		mPhaseKernel:  at["kernel-ready"] - at["boot-pvh"],
+		mPhaseRuntime: at["main"] - at["kernel-ready"],
+		mPhaseNet:     at["net-up"] - at["main"],
+		mPhaseServe:   total - at["net-up"],
+	}, nil
+}
 
 func run(o options) error {
 	start := time.Now()
@@ -180,6 +217,15 @@ func serveOnce(o options, n string, v variant, a *artifacts, set *report.Set, fa
 		return
 	}
 	set.Add(lb, mHTTP, "ms", ms(d))
+	if n == "unigo" {
+		if ph, err := phases(s.out.String(), ms(d)); err != nil {
+			fail(n, mPhaseQEMU, err)
+		} else {
+			for _, m := range []string{mPhaseQEMU, mPhaseKernel, mPhaseRuntime, mPhaseNet, mPhaseServe} {
+				set.Add(lb, m, "ms", ph[m])
+			}
+		}
+	}
 	out, err := wrkRun(s.url, o)
 	if err != nil {
 		fail(n, mRPS, err)

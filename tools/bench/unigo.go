@@ -33,7 +33,7 @@ func (v *unigoVariant) Serve(memMB int) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := v.run(memMB, "-p", fmt.Sprintf("%d:8080", port), v.a.images["httpd"], "--", "-root", "/www")
+	cmd := v.run(memMB, "-v", "-p", fmt.Sprintf("%d:8080", port), v.a.images["httpd"], "--", "-root", "/www")
 	return startServer(cmd, fmt.Sprintf("http://127.0.0.1:%d/hello", port), nil)
 }
 
@@ -71,7 +71,7 @@ func startServer(cmd *exec.Cmd, url string, after func()) (*server, error) {
 	if err := startGroup(cmd); err != nil {
 		return nil, err
 	}
-	s := &server{url: url, cmd: cmd, done: make(chan struct{})}
+	s := &server{url: url, cmd: cmd, done: make(chan struct{}), out: log}
 	go func() { cmd.Wait(); close(s.done) }()
 	s.stop = func() {
 		killGroup(cmd, s.done)

@@ -35,6 +35,7 @@ type server struct {
 	stop func()        // kills it and releases what it used
 	done chan struct{} // closed when the process has exited
 	log  string        // console log, for failure reports
+	out  *tailBuffer   // the output so far
 }
 
 // artifacts are built once per run in a work directory.

@@ -46,6 +46,7 @@ type runOpts struct {
 	ip, gw, dns    string
 	shares         []qemu.Share
 	cpu            string
+	prof           bool
 }
 
 func runCmd(argv []string) int {
@@ -60,6 +61,7 @@ func runCmd(argv []string) int {
 	fs.DurationVar(&o.timeout, "timeout", 0, "kill the guest after this long and exit 124 (0: never)")
 	fs.Var(&o.env, "e", "set an environment variable `KEY=VAL` in the guest (repeatable)")
 	fs.BoolVar(&o.verbose, "v", false, "print boot milestones and kernel statistics on stderr")
+	fs.BoolVar(&o.prof, "prof", false, "sample where the guest's CPU goes (1 kHz) and print the hottest functions on stderr when it stops")
 	fs.StringVar(&o.net, "net", "user", "network: user (QEMU's NAT; guest 10.0.2.15), tap:NAME, socket:listen:PORT, socket:connect:PORT (guest to guest) or none")
 	fs.StringVar(&o.mac, "mac", "", "the NIC's MAC `address` (default 52:54:00:12:34:56)")
 	nic := fs.String("nic", "virtio", "NIC model: virtio (e1000 is reserved for bare-metal support, not implemented yet)")
@@ -194,7 +196,7 @@ func run(o *runOpts) (int, error) {
 	ctlR, ctlW, _ := os.Pipe()
 	args, err := qemu.Args(qemu.Config{
 		Kernel: kernel, Machine: o.machine, Accel: o.accel, MemMB: o.mem, SMP: o.smp,
-		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose) + netParams(o) + shareParams(o),
+		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose) + netParams(o) + shareParams(o) + profParam(o),
 		StdoutFD: 3, StderrFD: 4, ControlFD: 5,
 		Net: o.net, Forwards: o.forwards, MAC: o.mac, Shares: o.shares, CPU: o.cpu,
 	})
@@ -232,6 +234,19 @@ func run(o *runOpts) (int, error) {
 	go func() { defer wg.Done(); ctl.read(ctlR) }()
 	waitErr := cmd.Wait()
 	wg.Wait()
+	if o.prof {
+		img, _ := os.ReadFile(o.image)
+		t := symtab(img)
+		fmt.Fprint(os.Stderr, ctl.prof.report(func(pc uint64) string {
+			if t == nil {
+				return ""
+			}
+			if f := t.PCToFunc(pc); f != nil {
+				return f.Name
+			}
+			return ""
+		}))
+	}
 
 	if ctx.Err() == context.DeadlineExceeded {
 		fmt.Fprintf(os.Stderr, "unigo: timeout: the guest ran longer than %v and was stopped\n", o.timeout)
@@ -264,6 +279,7 @@ type control struct {
 	image   string
 	exited  bool
 	code    int
+	prof    profile
 }
 
 func (c *control) read(r io.Reader) {
@@ -289,6 +305,8 @@ func (c *control) read(r io.Reader) {
 		case "F":
 			img, _ := os.ReadFile(c.image)
 			fmt.Fprint(os.Stderr, crashReport(img, f[1:]))
+		case "P", "p":
+			c.prof.record(f)
 		case "S", "C":
 			if c.verbose {
 				fmt.Fprintf(os.Stderr, "unigo: kernel: %s\n", strings.Join(f[1:], " "))
@@ -356,4 +374,11 @@ func shareParams(o *runOpts) string {
 		b.WriteString(" share=" + s.Tag + ":" + pctEncode(s.Guest))
 	}
 	return b.String()
+}
+
+func profParam(o *runOpts) string {
+	if o.prof {
+		return " -prof"
+	}
+	return ""
 }
