@@ -103,7 +103,13 @@ type socket struct {
 var sockets struct {
 	mu    sync.Mutex
 	stack *stack.Stack
-	all   map[int]*socket
+	all   map[int]handler
+}
+
+// handler is a socket of one kind: a netstack socket or a netlink socket
+// (netlink.go); call answers one syscall on it.
+type handler interface {
+	call(nr uintptr, a [6]uintptr) uintptr
 }
 
 func errno(e int) uintptr { return uintptr(-e) }
@@ -198,7 +204,7 @@ func (s *socket) notify(edge bool) {
 func newSocket(ep tcpip.Endpoint, wq *waiter.Queue, family, typ, handle int) *socket {
 	sockets.mu.Lock()
 	if sockets.all == nil {
-		sockets.all = map[int]*socket{}
+		sockets.all = map[int]handler{}
 	}
 	s := &socket{ep: ep, wq: wq, family: family, typ: typ, handle: handle}
 	sockets.all[s.handle] = s
@@ -211,6 +217,9 @@ func newSocket(ep tcpip.Endpoint, wq *waiter.Queue, family, typ, handle int) *so
 // call answers one socket syscall.
 func call(nr uintptr, a [6]uintptr) uintptr {
 	if nr == sysSocket {
+		if a[0] == afNetlink {
+			return netlinkSocketCall(int(a[1]), int(a[2]), int(a[3]))
+		}
 		return socketCall(int(a[0]), int(a[1]), int(a[2]), int(a[3]))
 	}
 	sockets.mu.Lock()
@@ -219,6 +228,11 @@ func call(nr uintptr, a [6]uintptr) uintptr {
 	if s == nil {
 		return errno(eBADF)
 	}
+	return s.call(nr, a)
+}
+
+// call answers one syscall on a netstack socket.
+func (s *socket) call(nr uintptr, a [6]uintptr) uintptr {
 	r := s.dispatch(nr, a)
 	if nr != sysClose {
 		if !s.peerCached.Load() {

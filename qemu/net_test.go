@@ -330,3 +330,23 @@ func TestIPv6LinkLocalBetweenGuests(t *testing.T) {
 		t.Errorf("ping6 = status %d, stdout %q, stderr %s\nother guest:\n%s", r.code, r.stdout, r.stderr, a.output())
 	}
 }
+
+// TestInterfaces: net.Interfaces, Interface.Addrs and net.InterfaceAddrs
+// read the kernel's route netlink dumps (RTM_GETLINK, RTM_GETADDR).
+func TestInterfaces(t *testing.T) {
+	want := []string{
+		"iface lo index=1 mtu=65536 flags=up|loopback|running hw=\n  addr 127.0.0.1/8\n  addr ::1/128\n",
+		"iface eth0 index=2 mtu=1500 flags=up|broadcast|multicast|running hw=52:54:00:12:34:56\n  addr 10.0.2.15/24\n  addr fe80::",
+		"interface addrs: 127.0.0.1/8 10.0.2.15/24 ::1/128 fe80::",
+	}
+	for _, machine := range []string{"microvm", "q35"} {
+		r := unigo(t, "run", "-accel", accel, "-machine", machine, "-timeout", "120s", images["netcheck"], "--", "interfaces")
+		ok := r.code == 0
+		for _, w := range want {
+			ok = ok && strings.Contains(r.stdout, w)
+		}
+		if !ok {
+			t.Errorf("interfaces on %s = status %d\nstdout %s\nwant it to contain %q\nstderr %s", machine, r.code, r.stdout, want, r.stderr)
+		}
+	}
+}

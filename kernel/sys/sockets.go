@@ -50,8 +50,12 @@ const (
 
 	afInet          = 2
 	afInet6         = 10
+	afNetlink       = 16 // include/uapi/linux/socket.h
 	sockStream      = 1
 	sockDgram       = 2
+	sockRaw         = 3
+	netlinkRoute    = 0 // NETLINK_ROUTE, include/uapi/linux/netlink.h
+	eSOCKTNOSUPPORT = 94
 	sockNonblock    = 0x800
 	sockCloexec     = 0x80000
 	eAFNOSUPPORT    = 97
@@ -133,21 +137,31 @@ func socketCall(nr uintptr, a [6]uintptr) (uintptr, bool) {
 // socket validates the call, makes the fd and handle, and posts the
 // creation to the server (socket(domain, type, protocol, handle)).
 func socket(domain, typ, proto int) uintptr {
-	if !Serving() || domain != afInet && domain != afInet6 {
+	if !Serving() || domain != afInet && domain != afInet6 && domain != afNetlink {
 		return errno(eAFNOSUPPORT)
 	}
-	switch typ & 0xF {
-	case sockStream:
-		if proto != 0 && proto != 6 {
-			return errno(ePROTONOSUPPORT) // IPPROTO_MPTCP too: Go falls back to TCP
+	if domain == afNetlink {
+		// Route netlink only; raw and datagram are the same to netlink.
+		if typ&0xF != sockRaw && typ&0xF != sockDgram {
+			return errno(eSOCKTNOSUPPORT)
 		}
-	case sockDgram:
-		// UDP, and ICMP "ping sockets" (IPPROTO_ICMP 1, IPPROTO_ICMPV6 58) as on Linux.
-		if proto != 0 && proto != 17 && !(proto == 1 && domain == afInet) && !(proto == 58 && domain == afInet6) {
+		if proto != netlinkRoute {
 			return errno(ePROTONOSUPPORT)
 		}
-	default:
-		return errno(ePROTONOSUPPORT)
+	} else {
+		switch typ & 0xF {
+		case sockStream:
+			if proto != 0 && proto != 6 {
+				return errno(ePROTONOSUPPORT) // IPPROTO_MPTCP too: Go falls back to TCP
+			}
+		case sockDgram:
+			// UDP, and ICMP "ping sockets" (IPPROTO_ICMP 1, IPPROTO_ICMPV6 58) as on Linux.
+			if proto != 0 && proto != 17 && !(proto == 1 && domain == afInet) && !(proto == 58 && domain == afInet6) {
+				return errno(ePROTONOSUPPORT)
+			}
+		default:
+			return errno(ePROTONOSUPPORT)
+		}
 	}
 	h, ok := sockAlloc()
 	if !ok {
@@ -170,8 +184,11 @@ func socket(domain, typ, proto int) uintptr {
 }
 
 func sockaddrLen(domain int) int {
-	if domain == afInet6 {
+	switch domain {
+	case afInet6:
 		return 28
+	case afNetlink:
+		return 12 // struct sockaddr_nl, include/uapi/linux/netlink.h
 	}
 	return 16
 }

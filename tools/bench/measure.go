@@ -113,34 +113,66 @@ func coldHello(v variant, timeout time.Duration) (time.Duration, error) {
 // client never reuses connections: each probe is a fresh connect, as a
 // load balancer's health check would be.
 var client = &http.Client{
-	Timeout:   time.Second,
+	Timeout:   2 * time.Second,
 	Transport: &http.Transport{DisableKeepAlives: true},
 }
 
-// waitHTTP polls the server's /hello every millisecond until it answers
-// 200 with httpd's page, and returns the time since t0.
+// probeEvery is how often waitHTTP starts a probe. Probes overlap: a VM's
+// port forward accepts a connection before the guest listens and may
+// hold it until a timeout (QEMU's user networking loses the SYN it sent
+// to a guest whose NIC is not up yet), so waiting for one probe at a time
+// would measure the probe's timeout, not the service.
+const probeEvery = 2 * time.Millisecond
+
+// waitHTTP probes the server's /hello until one probe gets 200 with
+// httpd's page, and returns the time since t0 at which that answer came.
 func waitHTTP(s *server, t0 time.Time, timeout time.Duration) (time.Duration, error) {
-	end := t0.Add(timeout)
-	for time.Now().Before(end) {
+	type answer struct {
+		d   time.Duration
+		err error
+	}
+	got := make(chan answer, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	probe := func() {
+		r, err := client.Get(s.url)
+		if err != nil {
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if r.StatusCode != 200 {
+			return
+		}
+		a := answer{d: time.Since(t0)}
+		if string(body) != "hello\n" {
+			a.err = fmt.Errorf("%s answered %q, want httpd's hello", s.url, body)
+		}
 		select {
-		case <-s.done:
-			return 0, errors.New("exited before serving")
+		case got <- a:
 		default:
 		}
-		if r, err := client.Get(s.url); err == nil {
-			body, _ := io.ReadAll(r.Body)
-			r.Body.Close()
-			if r.StatusCode == 200 {
-				d := time.Since(t0)
-				if string(body) != "hello\n" {
-					return 0, fmt.Errorf("%s answered %q, want httpd's hello", s.url, body)
-				}
-				return d, nil
+	}
+	tick := time.NewTicker(probeEvery)
+	defer tick.Stop()
+	deadline := time.After(time.Until(t0.Add(timeout)))
+	inFlight := make(chan struct{}, 256) // bounds the probes waiting at once
+	for {
+		select {
+		case a := <-got:
+			return a.d, a.err
+		case <-s.done:
+			return 0, errors.New("exited before serving")
+		case <-deadline:
+			return 0, fmt.Errorf("no HTTP 200 in %v", timeout)
+		case <-tick.C:
+			select {
+			case inFlight <- struct{}{}:
+				go func() { defer func() { <-inFlight }(); probe() }()
+			default:
 			}
 		}
-		time.Sleep(time.Millisecond)
 	}
-	return 0, fmt.Errorf("no HTTP 200 in %v", timeout)
 }
 
 // treeRSS sums VmRSS (bytes) over pid and all its descendants.

@@ -6,6 +6,7 @@
 //	udpserve PORT N    echo N UDP datagrams back, upper-cased
 //	addrs              print the local address used to reach the gateway
 //	ping6 ADDR ZONE    ICMPv6 echo (a Linux "ping socket") to ADDR on NIC ZONE
+//	interfaces         print net.Interfaces with their addresses, then net.InterfaceAddrs
 package main
 
 import (
@@ -46,6 +47,9 @@ func main() {
 			zone, _ := strconv.Atoi(args[2])
 			err = ping6(args[1], uint32(zone))
 			args = args[3:]
+		case "interfaces":
+			err = interfaces()
+			args = args[1:]
 		case "addrs":
 			var c net.Conn
 			if c, err = net.Dial("udp", "10.0.2.2:9"); err == nil {
@@ -139,4 +143,37 @@ func ping6(addr string, zone uint32) error {
 		}
 	}
 	return fmt.Errorf("no ICMPv6 echo reply from %s", addr)
+}
+
+// interfaces prints each interface as
+//
+//	iface NAME index=N mtu=N flags=FLAGS hw=MAC
+//	  addr PREFIX
+//
+// and then every address on one line: "interface addrs: PREFIX...".
+func interfaces() error {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return err
+	}
+	for _, ifi := range ifs {
+		fmt.Printf("iface %s index=%d mtu=%d flags=%v hw=%v\n", ifi.Name, ifi.Index, ifi.MTU, ifi.Flags, ifi.HardwareAddr)
+		addrs, err := ifi.Addrs()
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			fmt.Printf("  addr %v\n", a)
+		}
+	}
+	all, err := net.InterfaceAddrs()
+	if err != nil {
+		return err
+	}
+	var s []string
+	for _, a := range all {
+		s = append(s, a.String())
+	}
+	fmt.Printf("interface addrs: %s\n", strings.Join(s, " "))
+	return nil
 }
