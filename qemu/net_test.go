@@ -137,6 +137,45 @@ func testHTTPServer(t *testing.T, machine string) {
 			}
 		}
 	}
+	// Many connections at once, each held open: more sockets than the
+	// netpoller's old per-instance limit of 32 epoll interests, which
+	// made accept fail with ENOMEM and httpd exit.
+	const conc = 100
+	conns := make([]net.Conn, 0, conc)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < conc; i++ {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 30*time.Second)
+		if err != nil {
+			t.Fatalf("connection %d: %v\n%s", i, err, g.output())
+		}
+		conns = append(conns, c)
+	}
+	errs := make(chan error, conc)
+	for i, c := range conns {
+		go func() {
+			c.SetDeadline(time.Now().Add(2 * time.Minute))
+			if _, err := io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+				errs <- fmt.Errorf("connection %d: write: %v", i, err)
+				return
+			}
+			b := make([]byte, 4096)
+			n, err := io.ReadAtLeast(c, b, 1)
+			if err != nil || !strings.HasPrefix(string(b[:n]), "HTTP/1.1 200") {
+				errs <- fmt.Errorf("connection %d: %v %q", i, err, b[:n])
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range conns {
+		if err := <-errs; err != nil {
+			t.Fatalf("%v\nguest:\n%s", err, g.output())
+		}
+	}
 	r, err := http.Get(base + "/status.json")
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,7 @@ package sys
 import "unigo/kernel/sched"
 
 // MaxFDs bounds the file descriptor table.
-const MaxFDs = 256
+const MaxFDs = 4096
 
 // File kinds.
 const (
@@ -35,14 +35,99 @@ const (
 	epollCtlDel  = 2
 	epollCtlMod  = 3
 	epollEvSize  = 12 // struct epoll_event is packed on x86-64
-	maxInterests = 32
+	// maxInterests bounds the (epoll, fd) pairs of all epoll instances
+	// together: Go's netpoller puts every socket in its one instance.
+	maxInterests = MaxFDs
 )
 
+// An interest is one fd watched by one epoll instance. Interests live in
+// one pool (no allocation in trap context) and are linked twice: into
+// their epoll instance's list (doubly, so a close unlinks in O(1)) and
+// into the list of the fd they watch (singly; rarely more than one).
+// Links are pool index + 1, so that 0 (a zero file) means an empty list.
 type interest struct {
-	fd      int32
-	events  uint32
-	data    uint64
-	pending bool // edge-triggered: a new edge not yet reported
+	epfd, fd       int32
+	events         uint32
+	data           uint64
+	pending        bool // edge-triggered: a new edge not yet reported
+	prevEp, nextEp int32
+	nextFd         int32
+}
+
+var (
+	interests    [maxInterests]interest
+	freeInterest int32 // head of the free slots, linked through nextFd
+	interestsUp  bool
+)
+
+func interestAt(i int32) *interest { return &interests[i-1] }
+
+// newInterest takes a free slot, or returns 0 when the pool is empty.
+func newInterest() int32 {
+	if !interestsUp {
+		for i := int32(maxInterests); i >= 1; i-- {
+			interestAt(i).nextFd = freeInterest
+			freeInterest = i
+		}
+		interestsUp = true
+	}
+	i := freeInterest
+	if i != 0 {
+		freeInterest = interestAt(i).nextFd
+	}
+	return i
+}
+
+// addInterest links a new interest of epfd in fd.
+func addInterest(epfd, fd int, events uint32, data uint64) bool {
+	i := newInterest()
+	if i == 0 {
+		return false
+	}
+	e, t := &files[epfd], &files[fd]
+	*interestAt(i) = interest{epfd: int32(epfd), fd: int32(fd), events: events, data: data, pending: true,
+		nextEp: e.epHead, nextFd: t.fdHead}
+	if e.epHead != 0 {
+		interestAt(e.epHead).prevEp = i
+	}
+	e.epHead, t.fdHead = i, i
+	return true
+}
+
+// findInterest returns epfd's interest in fd, or 0.
+func findInterest(epfd, fd int) int32 {
+	for i := files[fd].fdHead; i != 0; i = interestAt(i).nextFd {
+		if interestAt(i).epfd == int32(epfd) {
+			return i
+		}
+	}
+	return 0
+}
+
+// removeInterest unlinks interest i from both lists and frees it.
+func removeInterest(i int32) {
+	in := interestAt(i)
+	e, t := &files[in.epfd], &files[in.fd]
+	if in.prevEp != 0 {
+		interestAt(in.prevEp).nextEp = in.nextEp
+	} else {
+		e.epHead = in.nextEp
+	}
+	if in.nextEp != 0 {
+		interestAt(in.nextEp).prevEp = in.prevEp
+	}
+	if t.fdHead == i {
+		t.fdHead = in.nextFd
+	} else {
+		for j := t.fdHead; j != 0; j = interestAt(j).nextFd {
+			if interestAt(j).nextFd == i {
+				interestAt(j).nextFd = in.nextFd
+				break
+			}
+		}
+	}
+	*in = interest{nextFd: freeInterest}
+	freeInterest = i
 }
 
 type file struct {
@@ -51,8 +136,8 @@ type file struct {
 	flags   uint32
 	count   uint64 // eventfd counter
 	handle  int    // kindServed, kindSocket: the server's handle; kindIRQ: the GSI
-	ints    [maxInterests]interest
-	nints   int
+	epHead  int32  // kindEpoll: its interests (see interest)
+	fdHead  int32  // the interests watching this fd
 }
 
 var files [MaxFDs]file
@@ -195,8 +280,8 @@ func closeFD(fd int) uintptr {
 	}
 	if f.kind == kindSocket && !sharedHandle(fd) {
 		h := f.handle
-		*f = file{}
 		dropInterests(fd)
+		*f = file{}
 		return closeSocket(h)
 	}
 	if f.kind == kindServed && !sharedHandle(fd) {
@@ -206,24 +291,21 @@ func closeFD(fd int) uintptr {
 		// the caller waits for that (an error is ignored, as Linux does).
 		return handoff(sysClose, [6]uintptr{uintptr(h)})
 	}
-	*f = file{}
 	dropInterests(fd)
+	*f = file{}
 	return 0
 }
 
-// dropInterests removes a closed fd from every epoll instance.
+// dropInterests removes a closed fd from every epoll instance and, when
+// it is an epoll instance, drops everything it watched. Call it before
+// the file is cleared.
 func dropInterests(fd int) {
-	for i := range files {
-		e := &files[i]
-		if e.kind != kindEpoll {
-			continue
-		}
-		for j := 0; j < e.nints; j++ {
-			if e.ints[j].fd == int32(fd) {
-				e.nints--
-				e.ints[j] = e.ints[e.nints]
-				j--
-			}
+	for files[fd].fdHead != 0 {
+		removeInterest(files[fd].fdHead)
+	}
+	if files[fd].kind == kindEpoll {
+		for files[fd].epHead != 0 {
+			removeInterest(files[fd].epHead)
 		}
 	}
 }
@@ -334,12 +416,7 @@ func epollCtl(epfd, op, fd int, ev uintptr) uintptr {
 	if t.kind != kindEventfd && t.kind != kindSocket && t.kind != kindIRQ {
 		return errno(EPERM) // as Linux answers for regular files: Go then does blocking I/O
 	}
-	idx := -1
-	for j := 0; j < e.nints; j++ {
-		if e.ints[j].fd == int32(fd) {
-			idx = j
-		}
-	}
+	idx := findInterest(epfd, fd)
 	var events uint32
 	var data uint64
 	if op != epollCtlDel {
@@ -352,25 +429,23 @@ func epollCtl(epfd, op, fd int, ev uintptr) uintptr {
 	}
 	switch op {
 	case epollCtlAdd:
-		if idx >= 0 {
+		if idx != 0 {
 			return errno(EEXIST)
 		}
-		if e.nints == maxInterests {
-			return errno(ENOMEM)
+		if !addInterest(epfd, fd, events, data) {
+			return errno(28) // ENOSPC: Linux's max_user_watches reached
 		}
-		e.ints[e.nints] = interest{fd: int32(fd), events: events, data: data, pending: true}
-		e.nints++
 	case epollCtlMod:
-		if idx < 0 {
+		if idx == 0 {
 			return errno(ENOENT)
 		}
-		e.ints[idx] = interest{fd: int32(fd), events: events, data: data, pending: true}
+		in := interestAt(idx)
+		in.events, in.data, in.pending = events, data, true
 	case epollCtlDel:
-		if idx < 0 {
+		if idx == 0 {
 			return errno(ENOENT)
 		}
-		e.nints--
-		e.ints[idx] = e.ints[e.nints]
+		removeInterest(idx)
 	default:
 		return errno(EINVAL)
 	}
@@ -400,10 +475,9 @@ func readiness(fd int32) uint32 {
 
 // collect writes up to max ready events of epoll instance epfd to buf.
 func collect(epfd int, buf uintptr, max int) (int, bool) {
-	e := &files[epfd]
 	n := 0
-	for j := 0; j < e.nints && n < max; j++ {
-		in := &e.ints[j]
+	for i := files[epfd].epHead; i != 0 && n < max; i = interestAt(i).nextEp {
+		in := interestAt(i)
 		r := readiness(in.fd) & (in.events | 0x18) // EPOLLERR|EPOLLHUP always count
 		if r == 0 || in.events&epollET != 0 && !in.pending {
 			continue
@@ -425,16 +499,8 @@ func collect(epfd int, buf uintptr, max int) (int, bool) {
 // edge marks a readiness change of fd for edge-triggered interests and
 // wakes pollers that now have events.
 func edge(fd int) {
-	for i := range files {
-		e := &files[i]
-		if e.kind != kindEpoll {
-			continue
-		}
-		for j := 0; j < e.nints; j++ {
-			if e.ints[j].fd == int32(fd) {
-				e.ints[j].pending = true
-			}
-		}
+	for i := files[fd].fdHead; i != 0; i = interestAt(i).nextFd {
+		interestAt(i).pending = true
 	}
 	pollWake()
 }

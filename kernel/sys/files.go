@@ -146,6 +146,7 @@ func dup(fd, newfd int, flags uint32) uintptr {
 	}
 	files[newfd] = *f
 	files[newfd].fdflags = 0
+	files[newfd].epHead, files[newfd].fdHead = 0, 0 // the new fd is in no epoll instance
 	if flags&oCLOEXEC != 0 {
 		files[newfd].fdflags = fdCloexec
 	}

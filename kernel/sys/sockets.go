@@ -46,7 +46,7 @@ const (
 	SysSockAddr = 1006
 
 	// MaxSockets bounds the socket handles.
-	MaxSockets = 1024
+	MaxSockets = MaxFDs
 
 	afInet          = 2
 	afInet6         = 10
