@@ -28,13 +28,13 @@ const (
 
 // epoll constants (include/uapi/linux/eventpoll.h).
 const (
-	epollIn      = 0x1
-	epollOut     = 0x4
-	epollET      = 1 << 31
-	epollCtlAdd  = 1
-	epollCtlDel  = 2
-	epollCtlMod  = 3
-	epollEvSize  = 12 // struct epoll_event is packed on x86-64
+	epollIn     = 0x1
+	epollOut    = 0x4
+	epollET     = 1 << 31
+	epollCtlAdd = 1
+	epollCtlDel = 2
+	epollCtlMod = 3
+	epollEvSize = 12 // struct epoll_event is packed on x86-64
 	// maxInterests bounds the (epoll, fd) pairs of all epoll instances
 	// together: Go's netpoller puts every socket in its one instance.
 	maxInterests = MaxFDs
