@@ -13,8 +13,11 @@ package sched
 
 import "unigo/kernel/trap"
 
-// MaxThreads bounds the table (Go makes a handful of Ms per P, plus sysmon).
-const MaxThreads = 128
+// MaxThreads bounds the table. Go makes a handful of Ms per P plus sysmon,
+// and one more for each thread blocked in a system call: in unigo that
+// includes every call handed to the server goroutine while it is busy, so
+// a server with hundreds of connections can have hundreds of threads.
+const MaxThreads = 512
 
 // State of a thread.
 type State uint8
@@ -71,6 +74,9 @@ type Scheduler struct {
 	nextTID    int
 	Switches   uint64
 	Threads    int // live threads, idle excluded
+	// Hi is one past the highest slot ever used: scans stop there, so a
+	// large table costs only what the program has used of it.
+	Hi int
 }
 
 const idle = 0
@@ -79,7 +85,7 @@ const idle = 0
 func (s *Scheduler) Init(idleFrame, first *trap.Frame) {
 	s.T[idle] = Thread{State: Runnable, Frame: *idleFrame}
 	s.T[1] = Thread{State: Running, TID: 1, Frame: *first}
-	s.cur, s.nextTID, s.Threads = 1, 2, 1
+	s.cur, s.nextTID, s.Threads, s.Hi = 1, 2, 1, 2
 }
 
 // Current returns the running thread.
@@ -97,6 +103,7 @@ func (s *Scheduler) Spawn(f *trap.Frame) (slot, tid int, ok bool) {
 	for i := 1; i < MaxThreads; i++ {
 		if s.T[i].State == Free {
 			s.T[i] = Thread{State: Runnable, TID: s.nextTID, Frame: *f}
+			s.Hi = max(s.Hi, i+1)
 			s.nextTID++
 			s.Threads++
 			s.enqueue(i)
@@ -157,7 +164,7 @@ func (s *Scheduler) WakeFirst(i int, ret uintptr) {
 // WakeFutex wakes up to n threads waiting on addr and returns how many.
 func (s *Scheduler) WakeFutex(addr uintptr, n int) int {
 	woken := 0
-	for i := 1; i < MaxThreads && woken < n; i++ {
+	for i := 1; i < s.Hi && woken < n; i++ {
 		if t := &s.T[i]; t.State == Blocked && t.Wait == WaitFutex && t.Addr == addr {
 			s.Wake(i, 0)
 			woken++
@@ -197,7 +204,7 @@ func (s *Scheduler) Runnable() int { return s.queued }
 // waits with -ETIMEDOUT, sleeps and epoll waits with 0) and returns the
 // earliest deadline still pending (0: none), from the same scan.
 func (s *Scheduler) Expire(now int64) (earliest int64) {
-	for i := 1; i < MaxThreads; i++ {
+	for i := 1; i < s.Hi; i++ {
 		t := &s.T[i]
 		if t.State != Blocked || t.Deadline == 0 {
 			continue

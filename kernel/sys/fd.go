@@ -507,7 +507,7 @@ func edge(fd int) {
 
 // pollWake completes the epoll waits that now have events.
 func pollWake() {
-	for i := 1; i < sched.MaxThreads; i++ {
+	for i := 1; i < Sched.Hi; i++ {
 		t := &Sched.T[i]
 		if t.State != sched.Blocked || t.Wait != sched.WaitPoll {
 			continue

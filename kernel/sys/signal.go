@@ -70,7 +70,7 @@ func kill(tid, sig int) uintptr {
 	if sig < 0 || sig >= len(sigs) {
 		return errno(EINVAL)
 	}
-	for i := 1; i < sched.MaxThreads; i++ {
+	for i := 1; i < Sched.Hi; i++ {
 		t := &Sched.T[i]
 		if t.State == sched.Free || tid != 0 && t.TID != tid {
 			continue
