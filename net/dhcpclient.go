@@ -26,8 +26,7 @@ var dhcpServer = &net.UDPAddr{IP: net.IPv4bcast, Port: dhcpServerPort}
 // 0.0.0.0 to the broadcast address before the NIC has an address.
 func dhcpConn(s *stack.Stack, base []tcpip.Route) (*gonet.UDPConn, error) {
 	addAddr(s, nicEthernet, tcpip.AddrFrom4([4]byte{}), 0)
-	s.SetRouteTable(append(append([]tcpip.Route(nil), base...),
-		tcpip.Route{Destination: subnet(tcpip.AddrFrom4([4]byte{}), 0), NIC: nicEthernet}))
+	routeTab.setV4(s, base, []tcpip.Route{{Destination: subnet(tcpip.AddrFrom4([4]byte{}), 0), NIC: nicEthernet}})
 	var wq waiter.Queue
 	ep, err := s.NewEndpoint(udp.ProtocolNumber, ipv4.ProtocolNumber, &wq)
 	if err != nil {

@@ -50,7 +50,8 @@ func init() {
 
 func start() error {
 	s := stack.New(stack.Options{
-		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocol, arp.NewProtocol},
+		NetworkProtocols: []stack.NetworkProtocolFactory{ipv4.NewProtocol, arp.NewProtocol,
+			ipv6.NewProtocolWithOptions(ipv6.Options{NDPConfigs: ndpConfig(), NDPDisp: ndpDispatcher{&routeTab}})},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
 		HandleLocal:        true,
 	})
@@ -110,12 +111,10 @@ func apply(s *stack.Stack, base []tcpip.Route, cfg ipConfig) {
 		}
 	}
 	addAddr(s, nicEthernet, cfg.ip, cfg.prefix)
-	routes := append(append([]tcpip.Route(nil), base...),
-		tcpip.Route{Destination: subnet(cfg.ip, cfg.prefix), NIC: nicEthernet},
-		tcpip.Route{Destination: subnet(tcpip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80}), 10), NIC: nicEthernet},
-		tcpip.Route{Destination: subnet(tcpip.AddrFrom4([4]byte{}), 0), Gateway: cfg.gw, NIC: nicEthernet},
-	)
-	s.SetRouteTable(routes)
+	routeTab.setV4(s, base, []tcpip.Route{
+		{Destination: subnet(cfg.ip, cfg.prefix), NIC: nicEthernet},
+		{Destination: subnet(tcpip.AddrFrom4([4]byte{}), 0), Gateway: cfg.gw, NIC: nicEthernet},
+	})
 	kernel.AddFile("/etc/resolv.conf", []byte(cfg.resolvConf()))
 }
 

@@ -50,6 +50,9 @@ func main() {
 		case "interfaces":
 			err = interfaces()
 			args = args[1:]
+		case "wait6":
+			err = wait6()
+			args = args[1:]
 		case "addrs":
 			var c net.Conn
 			if c, err = net.Dial("udp", "10.0.2.2:9"); err == nil {
@@ -176,4 +179,23 @@ func interfaces() error {
 	}
 	fmt.Printf("interface addrs: %s\n", strings.Join(s, " "))
 	return nil
+}
+
+// wait6 waits up to 20 s for a global IPv6 address (SLAAC, from a router
+// advertisement) and prints its prefix.
+func wait6() error {
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		addrs, err := net.InterfaceAddrs()
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.To4() == nil && n.IP.IsGlobalUnicast() {
+				ones, _ := n.Mask.Size()
+				fmt.Printf("global6 prefix %s/%d\n", n.IP.Mask(n.Mask), ones)
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no global IPv6 address after 20 s")
 }
