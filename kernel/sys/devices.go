@@ -96,7 +96,7 @@ var RSDP uintptr
 // IRQ records that line gsi fired: its fds become readable.
 func IRQ(gsi int) {
 	Stats.Interrupts++
-	for fd := range files {
+	for fd := range used() {
 		if f := &files[fd]; f.kind == kindIRQ && f.handle == gsi {
 			f.count++
 			edge(fd)

@@ -29,8 +29,8 @@ func TestInterestPool(t *testing.T) {
 		}
 	}
 	addInterest(ep2, 22, epollIn, 0)
-	if got := epollList(ep1); len(got) != 5 {
-		t.Fatalf("epoll %d watches %v, want 5 fds", ep1, got)
+	if got := epollList(ep1); len(got) != 5 || got[0] != 20 || got[4] != 24 {
+		t.Fatalf("epoll %d watches %v, want [20 21 22 23 24]: the order they were added", ep1, got)
 	}
 	if findInterest(ep1, 22) == 0 || findInterest(ep2, 22) == 0 || findInterest(ep2, 21) != 0 {
 		t.Fatalf("findInterest: wrong answers for (ep1,22), (ep2,22), (ep2,21)")
@@ -50,6 +50,11 @@ func TestInterestPool(t *testing.T) {
 	if got := epollList(ep1); len(got) != 1 || got[0] != 23 {
 		t.Errorf("epoll %d watches %v, want [23]", ep1, got)
 	}
+	addInterest(ep1, 24, epollIn, 0)
+	if got := epollList(ep1); len(got) != 2 || got[1] != 24 {
+		t.Errorf("after removing the tail and adding again, epoll %d watches %v, want [23 24]", ep1, got)
+	}
+	removeInterest(findInterest(ep1, 24))
 	// Closing the epoll instance frees its interests and unlinks them from the fds.
 	dropInterests(ep1)
 	if files[23].fdHead != 0 || files[ep1].epHead != 0 {

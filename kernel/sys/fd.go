@@ -85,12 +85,16 @@ func addInterest(epfd, fd int, events uint32, data uint64) bool {
 		return false
 	}
 	e, t := &files[epfd], &files[fd]
+	// Appended: epoll_wait reports ready fds in the order they were added,
+	// as Linux's ready list does for fds that became ready together.
 	*interestAt(i) = interest{epfd: int32(epfd), fd: int32(fd), events: events, data: data, pending: true,
-		nextEp: e.epHead, nextFd: t.fdHead}
-	if e.epHead != 0 {
-		interestAt(e.epHead).prevEp = i
+		prevEp: e.epTail, nextFd: t.fdHead}
+	if e.epTail != 0 {
+		interestAt(e.epTail).nextEp = i
+	} else {
+		e.epHead = i
 	}
-	e.epHead, t.fdHead = i, i
+	e.epTail, t.fdHead = i, i
 	return true
 }
 
@@ -115,6 +119,8 @@ func removeInterest(i int32) {
 	}
 	if in.nextEp != 0 {
 		interestAt(in.nextEp).prevEp = in.prevEp
+	} else {
+		e.epTail = in.prevEp
 	}
 	if t.fdHead == i {
 		t.fdHead = in.nextFd
@@ -136,17 +142,27 @@ type file struct {
 	flags   uint32
 	count   uint64 // eventfd counter
 	handle  int    // kindServed, kindSocket: the server's handle; kindIRQ: the GSI
-	epHead  int32  // kindEpoll: its interests (see interest)
-	fdHead  int32  // the interests watching this fd
+	epHead  int32  // kindEpoll: its interests, oldest first (see interest)
+	epTail  int32
+	fdHead  int32 // the interests watching this fd
 }
 
 var files [MaxFDs]file
+
+// filesHi is one past the highest fd ever used: the loops over the table
+// (an interrupt's fds, a socket's fds) stop there, so 4096 slots cost only
+// what the program uses.
+var filesHi int
+
+// used is the part of the table in use so far.
+func used() []file { return files[:filesHi] }
 
 // InitFiles opens stdin, stdout and stderr on the console.
 func InitFiles() {
 	for fd := 0; fd < 3; fd++ {
 		files[fd] = file{kind: kindConsole, flags: oRDWR}
 	}
+	filesHi = 3
 }
 
 func get(fd int) *file {
@@ -159,6 +175,7 @@ func get(fd int) *file {
 func alloc(kind uint8, flags uint32) (int, bool) {
 	for fd := range files {
 		if files[fd].kind == kindFree {
+			filesHi = max(filesHi, fd+1)
 			files[fd] = file{kind: kind, flags: flags & (oNONBLOCK | oAPPEND | oACCMODE)}
 			if flags&oCLOEXEC != 0 {
 				files[fd].fdflags = fdCloexec

@@ -145,8 +145,9 @@ func dup(fd, newfd int, flags uint32) uintptr {
 		}
 	}
 	files[newfd] = *f
+	filesHi = max(filesHi, newfd+1)
 	files[newfd].fdflags = 0
-	files[newfd].epHead, files[newfd].fdHead = 0, 0 // the new fd is in no epoll instance
+	files[newfd].epHead, files[newfd].epTail, files[newfd].fdHead = 0, 0, 0 // the new fd is in no epoll instance
 	if flags&oCLOEXEC != 0 {
 		files[newfd].fdflags = fdCloexec
 	}
@@ -156,7 +157,7 @@ func dup(fd, newfd int, flags uint32) uintptr {
 // sharedHandle reports whether another fd refers to fd's server handle.
 func sharedHandle(fd int) bool {
 	h, k := files[fd].handle, files[fd].kind
-	for i := range files {
+	for i := range used() {
 		if i != fd && files[i].kind == k && files[i].handle == h {
 			return true
 		}

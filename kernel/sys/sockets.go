@@ -250,7 +250,7 @@ func notify(h int, events uint32, isEdge bool) uintptr {
 	}
 	socks[h].ready = events
 	if isEdge {
-		for fd := range files {
+		for fd := range used() {
 			if f := &files[fd]; f.kind == kindSocket && f.handle == h {
 				edge(fd)
 			}
