@@ -114,6 +114,7 @@ func run(o options) error {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sig
+		live.killAll()
 		teardownNetns()
 		os.RemoveAll(a.work)
 		os.Exit(130)
@@ -178,9 +179,13 @@ func run(o options) error {
 					if err != nil {
 						return false
 					}
-					defer s.stop()
 					_, err = waitHTTP(s, time.Now(), serveTimeout(n, a))
-					progress("  -m %d: %v", mb, okErr(err))
+					s.stop()
+					if err != nil {
+						progress("  -m %d: %v; output: %s", mb, okErr(err), lastLines(s.log, 2))
+					} else {
+						progress("  -m %d: serves", mb)
+					}
 					return err == nil
 				})
 				if mb > 512 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os/exec"
 	"strconv"
+	"sync"
+	"syscall"
 )
 
 // unigoVariant boots the unigo images with `unigo run` on microvm, as a
@@ -73,7 +75,9 @@ func startServer(cmd *exec.Cmd, url string, after func()) (*server, error) {
 	}
 	s := &server{url: url, cmd: cmd, done: make(chan struct{}), out: log}
 	go func() { cmd.Wait(); close(s.done) }()
+	live.add(cmd)
 	s.stop = func() {
+		live.remove(cmd)
 		killGroup(cmd, s.done)
 		if after != nil {
 			after()
@@ -81,4 +85,27 @@ func startServer(cmd *exec.Cmd, url string, after func()) (*server, error) {
 		s.log = log.String()
 	}
 	return s, nil
+}
+
+// live is every server process group still running, for an interrupted
+// run to kill: they run in process groups of their own.
+var live = liveSet{m: map[*exec.Cmd]bool{}}
+
+type liveSet struct {
+	mu sync.Mutex
+	m  map[*exec.Cmd]bool
+}
+
+func (l *liveSet) add(c *exec.Cmd)    { l.mu.Lock(); l.m[c] = true; l.mu.Unlock() }
+func (l *liveSet) remove(c *exec.Cmd) { l.mu.Lock(); delete(l.m, c); l.mu.Unlock() }
+
+// killAll kills every live server's process group.
+func (l *liveSet) killAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for c := range l.m {
+		if c.Process != nil {
+			syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+		}
+	}
 }
