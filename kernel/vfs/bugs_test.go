@@ -1,11 +1,9 @@
 package vfs
 
-// Tests of known, unfixed bugs. Each states Linux's behaviour and fails
-// until the bug is fixed; they are skipped unless -vfs.knownbugs is given:
+// Regression tests of bugs found and fixed. Each states Linux's behaviour
+// and how the code got it wrong:
 //
-//	go test ./kernel/vfs -run Bug -v -vfs.knownbugs
-//
-// When a bug is fixed, delete its knownBug call.
+//	go test ./kernel/vfs -run Bug -v
 
 import (
 	"os"
@@ -32,10 +30,10 @@ func TestBugStatEmptyPathOnFile(t *testing.T) {
 }
 
 // open(O_CREAT) through a dangling symlink creates the symlink's target
-// (or fails); lookup returns (nil, cur, p, ENOENT) for the link itself, so
-// Open replaces the symlink with a new regular file.
+// (or fails); O_EXCL does not follow it (EEXIST). lookup used to report
+// the link's own parent and name for ENOENT, so Open replaced the symlink
+// with a new regular file.
 func TestBugCreateThroughDanglingSymlink(t *testing.T) {
-	knownBug(t)
 	tests := []struct {
 		target string
 		flags  int
@@ -46,6 +44,10 @@ func TestBugCreateThroughDanglingSymlink(t *testing.T) {
 		{"target", O_CREAT | O_WRONLY, OK, "/tmp/target"},
 		{"/tmp/nodir/x", O_CREAT | O_WRONLY, ENOENT, ""},
 		{"/tmp/target", O_CREAT | O_EXCL | O_WRONLY, EEXIST, ""},
+		{"/tmp/target", O_CREAT | O_NOFOLLOW | O_WRONLY, ELOOP, ""},
+		{"/tmp/newdir/", O_CREAT | O_WRONLY, EISDIR, ""},
+		{"/new", O_CREAT | O_WRONLY, EACCES, ""}, // the root is read-only
+		{"/tmp/target", O_RDONLY, ENOENT, ""},    // no O_CREAT
 	}
 	for _, tt := range tests {
 		fs := New()
@@ -65,6 +67,16 @@ func TestBugCreateThroughDanglingSymlink(t *testing.T) {
 				t.Errorf("after Open(/tmp/l -> %q, %#o): Stat(%q) = %v, want OK", tt.target, tt.flags, tt.file, e)
 			}
 		}
+	}
+	// A chain of links, relative to each link's own directory.
+	fs := New()
+	mustMkdir(t, fs, "/tmp/d")
+	mustMkdir(t, fs, "/tmp/d/sub")
+	mustSymlink(t, fs, "d/l2", "/tmp/l1")
+	mustSymlink(t, fs, "sub/t", "/tmp/d/l2")
+	writeFile(t, fs, "/tmp/l1", "chained")
+	if got := content(t, fs, "/tmp/d/sub/t"); got != "chained" {
+		t.Errorf("content(/tmp/d/sub/t) after writing /tmp/l1 -> d/l2 -> sub/t = %q, want %q", got, "chained")
 	}
 }
 
@@ -130,10 +142,9 @@ func TestBugRenameDot(t *testing.T) {
 }
 
 // A trailing slash (or "/.") after a non-directory is ENOTDIR, and after a
-// symlink it forces following. lookup treats "f/" like "f" and skips "."
-// without checking that the current node is a directory.
+// symlink it forces following. lookup used to treat "f/" like "f" and to
+// skip "." without checking that the current node is a directory.
 func TestBugTrailingSlashOnNonDir(t *testing.T) {
-	knownBug(t)
 	fs := newStdFS(t)
 	writeFile(t, fs, "/tmp/f", "x")
 	mustSymlink(t, fs, "/tmp", "/tmp/ld")
@@ -160,6 +171,24 @@ func TestBugTrailingSlashOnNonDir(t *testing.T) {
 			}
 			return e
 		}, OK},
+		{"Open(/tmp/ld/, O_NOFOLLOW|O_DIRECTORY)", func() Errno {
+			h, e := fs.Open(AT_FDCWD, "/tmp/ld/", O_RDONLY|O_NOFOLLOW|O_DIRECTORY, 0)
+			if e == OK {
+				fs.Close(h)
+			}
+			return e
+		}, OK},
+		{"Open(/tmp/f/, O_CREAT)", func() Errno { _, e := fs.Open(AT_FDCWD, "/tmp/f/", O_CREAT|O_WRONLY, 0o644); return e }, EISDIR},
+		{"Unlink(/tmp/ld/)", func() Errno { return fs.Unlink(AT_FDCWD, "/tmp/ld/", 0) }, ENOTDIR}, // the link is not followed
+		{"Rename(/tmp/ld/, /tmp/x)", func() Errno { return fs.Rename(AT_FDCWD, "/tmp/ld/", AT_FDCWD, "/tmp/x") }, ENOTDIR},
+		{"Symlink(x, /tmp/s/)", func() Errno { return fs.Symlink("x", AT_FDCWD, "/tmp/s/") }, ENOENT},
+		{"Mkdir(/tmp/d/)", func() Errno { return fs.Mkdir(AT_FDCWD, "/tmp/d/", 0o755) }, OK},
+		{"Mkdir(/tmp/f/)", func() Errno { return fs.Mkdir(AT_FDCWD, "/tmp/f/", 0o755) }, EEXIST},
+		{"Rename(/tmp/d/, /tmp/e/)", func() Errno { return fs.Rename(AT_FDCWD, "/tmp/d/", AT_FDCWD, "/tmp/e/") }, OK},
+		{"Unlink(/tmp/e/)", func() Errno { return fs.Unlink(AT_FDCWD, "/tmp/e/", 0) }, EISDIR},
+		{"Rmdir(/tmp/e//)", func() Errno { return fs.Unlink(AT_FDCWD, "/tmp/e//", AT_REMOVEDIR) }, OK},
+		{"Stat(/tmp/f)", stat("/tmp/f", 0), OK}, // still there
+		{"Stat(/tmp/ld, NOFOLLOW)", stat("/tmp/ld", AT_SYMLINK_NOFOLLOW), OK},
 	}
 	for _, tt := range tests {
 		if got := tt.op(); got != tt.want {
@@ -234,10 +263,10 @@ func TestBugLoadCpioNameNUL(t *testing.T) {
 
 // newc stores a hard-linked file's data once; the other names have the
 // same c_ino and c_nlink > 1 and size 0 (u-root's Recorder, which
-// `unigo build -files` uses, puts the data on the first name). LoadCpio
-// ignores c_ino and c_nlink, so the other names load as empty files.
+// `unigo build -files` uses, puts the data on the first name; GNU cpio on
+// the last). LoadCpio used to ignore c_ino and c_nlink, so the other
+// names loaded as separate (empty) files.
 func TestBugLoadCpioHardLinks(t *testing.T) {
-	knownBug(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("shared"), 0o644); err != nil {
 		t.Fatal(err)
@@ -267,6 +296,41 @@ func TestBugLoadCpioHardLinks(t *testing.T) {
 	}
 	if a, b := mustStat(t, fs, "/a", 0), mustStat(t, fs, "/b", 0); a.ino != b.ino || a.nlink != 2 {
 		t.Errorf("Stat(/a), Stat(/b) = ino %d nlink %d, ino %d, want one inode with nlink 2", a.ino, a.nlink, b.ino)
+	}
+
+	// As GNU cpio writes them: the data on the group's last record. A file
+	// with the same c_ino but c_nlink 1 is not part of the group.
+	link := func(name string, data string) cpio.Record {
+		r := cpio.StaticFile(name, data, 0o644)
+		r.Ino, r.NLink = 7, 3
+		if data == "" {
+			r.ReaderAt = nil // size 0
+		}
+		return r
+	}
+	lone := cpio.StaticFile("lone", "alone", 0o644)
+	lone.Ino, lone.NLink = 7, 1
+	fs = New()
+	if err := fs.LoadCpio(archive(t, link("x", ""), lone, link("d/y", ""), link("z", "gnu"))); err != nil {
+		t.Fatalf("LoadCpio(GNU order) = %v, want nil", err)
+	}
+	ino := mustStat(t, fs, "/x", 0).ino
+	for _, p := range []string{"/x", "/d/y", "/z"} {
+		if got := content(t, fs, p); got != "gnu" {
+			t.Errorf("GNU order: content(%q) = %q, want %q", p, got, "gnu")
+		}
+		if st := mustStat(t, fs, p, 0); st.ino != ino || st.nlink != 3 {
+			t.Errorf("GNU order: Stat(%q) = ino %d nlink %d, want ino %d nlink 3", p, st.ino, st.nlink, ino)
+		}
+	}
+	if st := mustStat(t, fs, "/lone", 0); st.ino == ino || st.nlink != 1 || content(t, fs, "/lone") != "alone" {
+		t.Errorf("Stat(/lone) = ino %d nlink %d, want its own inode (not %d) with nlink 1", st.ino, st.nlink, ino)
+	}
+	// The root is read-only and tmpfs has no link(2), so no call removes
+	// one name of a group; removing it as Unlink would keeps the others.
+	detach(fs.root, "x")
+	if st := mustStat(t, fs, "/z", 0); st.nlink != 2 || content(t, fs, "/d/y") != "gnu" {
+		t.Errorf("after removing /x: Stat(/z).nlink = %d, want 2 and /d/y intact", st.nlink)
 	}
 }
 
@@ -323,9 +387,8 @@ func TestBugDirSeekCurRewinds(t *testing.T) {
 
 // A directory's st_nlink is 2 plus its subdirectories (find(1) and fts
 // may rely on it). Directories from the archive, /, and Rename between
-// directories do not keep the count.
+// directories did not keep the count.
 func TestBugDirNlink(t *testing.T) {
-	knownBug(t)
 	fs := newStdFS(t)
 	subdirs := func(p string) uint64 {
 		var n uint64
@@ -342,7 +405,29 @@ func TestBugDirNlink(t *testing.T) {
 	if e := fs.Rename(AT_FDCWD, "/tmp/a/sub", AT_FDCWD, "/tmp/b/sub"); e != OK {
 		t.Fatalf("Rename(/tmp/a/sub, /tmp/b/sub) = %v, want OK", e)
 	}
-	for _, p := range []string{"/", "/usr", "/usr/share", "/tmp", "/tmp/a", "/tmp/b"} {
+	// Replacing an empty directory, and a file, by a rename.
+	mustMkdir(t, fs, "/tmp/c")
+	mustMkdir(t, fs, "/tmp/c/x")
+	mustMkdir(t, fs, "/tmp/c/y")
+	writeFile(t, fs, "/tmp/c/f", "")
+	mustMkdir(t, fs, "/tmp/c/g")
+	if e := fs.Rename(AT_FDCWD, "/tmp/c/x", AT_FDCWD, "/tmp/c/y"); e != OK {
+		t.Fatalf("Rename(/tmp/c/x, /tmp/c/y) = %v, want OK", e)
+	}
+	if e := fs.Rename(AT_FDCWD, "/tmp/c/g", AT_FDCWD, "/tmp/b/g"); e != OK {
+		t.Fatalf("Rename(/tmp/c/g, /tmp/b/g) = %v, want OK", e)
+	}
+	// A removed directory has no links left (fstat of an open one).
+	mustMkdir(t, fs, "/tmp/gone")
+	h := mustOpen(t, fs, "/tmp/gone", O_RDONLY|O_DIRECTORY)
+	if e := fs.Unlink(AT_FDCWD, "/tmp/gone", AT_REMOVEDIR); e != OK {
+		t.Fatalf("rmdir(/tmp/gone) = %v, want OK", e)
+	}
+	b := make([]byte, StatLen)
+	if e := fs.Fstat(h, b); e != OK || decodeStat(b).nlink != 0 {
+		t.Errorf("Fstat(removed dir) = nlink %d, %v, want 0, OK", decodeStat(b).nlink, e)
+	}
+	for _, p := range []string{"/", "/usr", "/usr/share", "/tmp", "/tmp/a", "/tmp/b", "/tmp/c"} {
 		if got, want := mustStat(t, fs, p, 0).nlink, 2+subdirs(p); got != want {
 			t.Errorf("Stat(%q).nlink = %d, want %d", p, got, want)
 		}

@@ -381,9 +381,6 @@ func fuzzChaos(t *testing.T, s *bytesource) {
 			}
 		case 6:
 			o, n := path(), path()
-			if !*knownBugs && (dotFinal(o) || dotFinal(n)) {
-				continue // TestBugRenameDot
-			}
 			// Where the renamed node should land: the new parent,
 			// resolved before the rename (which may change the path).
 			dir, last := splitPath(n)
@@ -489,15 +486,9 @@ func splitPath(p string) (dir, last string) {
 	return p[:i], p[i+1:]
 }
 
-// dotFinal reports whether p's last component is "." or "..".
-func dotFinal(p string) bool {
-	p = strings.TrimRight(p, "/")
-	last := p[strings.LastIndexByte(p, '/')+1:]
-	return last == "." || last == ".." || p == ""
-}
-
 // checkTree walks /tmp: every directory is reached once, names in a listing
-// are unique and proper, and every listed entry resolves to its d_ino.
+// are unique and proper, every listed entry resolves to its d_ino, and a
+// directory's st_nlink is 2 plus its subdirectories.
 func checkTree(t *testing.T, fs *FS, log []string) {
 	t.Helper()
 	seen := map[uint64]string{}
@@ -506,6 +497,15 @@ func checkTree(t *testing.T, fs *FS, log []string) {
 		ds := readDir(t, fs, dir)
 		if len(ds) < 2 || ds[0].name != "." || ds[1].name != ".." {
 			t.Fatalf("after\n\t%s\nreadDir(%q) = %q, want . and .. first", strings.Join(log, "\n\t"), dir, names(ds))
+		}
+		want := uint64(2)
+		for _, d := range ds[2:] {
+			if d.typ == 4 {
+				want++
+			}
+		}
+		if got := mustStat(t, fs, dir, AT_SYMLINK_NOFOLLOW).nlink; got != want {
+			t.Fatalf("after\n\t%s\nStat(%q).nlink = %d, want %d", strings.Join(log, "\n\t"), dir, got, want)
 		}
 		for i, d := range ds[2:] {
 			p := dir + "/" + d.name

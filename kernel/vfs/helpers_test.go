@@ -3,7 +3,6 @@ package vfs
 import (
 	"bytes"
 	"encoding/binary"
-	"flag"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,17 +10,6 @@ import (
 
 	"github.com/u-root/u-root/pkg/cpio"
 )
-
-// knownBugs enables the tests in bugs_test.go, which fail until the bugs
-// they describe are fixed: go test ./kernel/vfs -run Bug -vfs.knownbugs
-var knownBugs = flag.Bool("vfs.knownbugs", false, "run the tests of known, unfixed vfs bugs")
-
-func knownBug(t *testing.T) {
-	t.Helper()
-	if !*knownBugs {
-		t.Skip("known bug (see comment); run with -vfs.knownbugs")
-	}
-}
 
 // archive packs recs into a newc archive with u-root's writer.
 func archive(t testing.TB, recs ...cpio.Record) string {

@@ -50,6 +50,7 @@ func (fs *FS) Mount(at string, fsys iofs.FS) error {
 		dir = k
 	}
 	dir.kids = map[string]*node{}
+	dir.nlink = 2 // no subdirectories until listed (and see fillStat)
 	dir.ro = true
 	dir.src = &lazySrc{fsys: fsys, name: "."}
 	return nil

@@ -134,3 +134,33 @@ func TestMountErrors(t *testing.T) {
 		t.Errorf("Mount over a file = nil, want an error")
 	}
 }
+
+// A mounted directory's st_nlink is 1, Linux's "subdirectories not
+// counted" (as btrfs reports; find(1) and fts(3) then do not use it), so
+// stat needs no listing and cannot fail on an unreadable directory. The
+// directories outside the mount count the mount point as usual.
+func TestMountDirNlink(t *testing.T) {
+	fs := New()
+	src := shareFS()
+	if err := fs.Mount("/usr/local/go", src); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/usr/local/go", "/usr/local/go/src", "/usr/local/go/empty"} {
+		if got := mustStat(t, fs, p, 0).nlink; got != 1 {
+			t.Errorf("Stat(%q).nlink = %d, want 1", p, got)
+		}
+	}
+	if got := mustStat(t, fs, "/usr/local/go/VERSION", 0).nlink; got != 1 {
+		t.Errorf("Stat(VERSION).nlink = %d, want 1", got)
+	}
+	if src.readDirs != 1 {
+		t.Errorf("stat listed %d directories, want 1 (the share's root, to look names up)", src.readDirs)
+	}
+	readDir(t, fs, "/usr/local/go/src")
+	if got := mustStat(t, fs, "/usr/local/go/src", 0).nlink; got != 1 {
+		t.Errorf("Stat(src).nlink after listing = %d, want 1 still", got)
+	}
+	if got := mustStat(t, fs, "/usr/local", 0).nlink; got != 3 {
+		t.Errorf("Stat(/usr/local).nlink = %d, want 3 (the mount point is a subdirectory)", got)
+	}
+}

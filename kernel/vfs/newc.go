@@ -20,8 +20,21 @@ var ErrCorrupt = errors.New("vfs: corrupt newc cpio archive")
 
 func pad4(n int) int { return (n + 3) &^ 3 }
 
-// readNewc calls fn for each record of a newc archive.
-func readNewc(a string, fn func(name string, mode uint32, mtime int64, data string) error) error {
+// newcRecord is one record of a newc archive: the header fields LoadCpio
+// uses, the name and the data.
+type newcRecord struct {
+	name               string
+	ino, mode, nlink   uint32
+	mtime              int64
+	devMajor, devMinor uint32
+	data               string
+}
+
+// readNewc calls fn for each record of a newc archive. The header's
+// fields, in order: c_ino, c_mode, c_uid, c_gid, c_nlink, c_mtime,
+// c_filesize, c_devmajor, c_devminor, c_rdevmajor, c_rdevminor,
+// c_namesize, c_check.
+func readNewc(a string, fn func(r *newcRecord) error) error {
 	for off := 0; off < len(a); {
 		if len(a)-off < newcHeaderLen || a[off:off+6] != newcMagic {
 			return ErrCorrupt
@@ -53,7 +66,11 @@ func readNewc(a string, fn func(name string, mode uint32, mtime int64, data stri
 		if size < 0 || dataOff+size > len(a) || dataOff > len(a) {
 			return ErrCorrupt
 		}
-		if err := fn(name, mode, mtime, a[dataOff:dataOff+size]); err != nil {
+		r := &newcRecord{
+			name: name, ino: uint32(f[0]), mode: mode, nlink: uint32(f[4]), mtime: mtime,
+			devMajor: uint32(f[7]), devMinor: uint32(f[8]), data: a[dataOff : dataOff+size],
+		}
+		if err := fn(r); err != nil {
 			return err
 		}
 		off = dataOff + pad4(size)

@@ -360,7 +360,17 @@ func walk(t *testing.T, fs *FS, path string, depth int) {
 	if depth > 64 {
 		t.Fatalf("walk: %q nested deeper than 64", path)
 	}
-	for _, d := range readDir(t, fs, path)[2:] {
+	ds := readDir(t, fs, path)
+	subdirs := uint64(0)
+	for _, d := range ds[2:] {
+		if d.typ == 4 {
+			subdirs++
+		}
+	}
+	if got := mustStat(t, fs, path, AT_SYMLINK_NOFOLLOW).nlink; got != 2+subdirs {
+		t.Errorf("Stat(%q).nlink = %d, want %d (2 + subdirectories)", path, got, 2+subdirs)
+	}
+	for _, d := range ds[2:] {
 		if d.name == "" || d.name == "." || d.name == ".." {
 			continue // LoadCpio keeps such names (bugs_test.go); paths cannot reach them
 		}

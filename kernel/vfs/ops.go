@@ -6,80 +6,107 @@ import (
 	"strings"
 )
 
-// lookup resolves path from dir. With follow, a final symlink is followed.
-// It returns the node, or its would-be parent and last name for ENOENT.
-func (fs *FS) lookup(dir *node, path string, follow bool, depth int) (n, parent *node, last string, e Errno) {
+// How lookup treats the path's final name.
+type lookupMode int
+
+const (
+	// lkNoFollow returns a final symlink itself. A trailing slash makes
+	// the final name follow and need to be a directory, as on Linux
+	// (lstat("link/") stats the directory the link names).
+	lkNoFollow lookupMode = iota
+	// lkFollow follows a final symlink.
+	lkFollow
+	// lkParent is for calls that create, remove or rename the final name
+	// (Linux's LOOKUP_PARENT walks): it is not followed even with a
+	// trailing slash, which the caller checks instead (found.slash).
+	lkParent
+)
+
+// found is what lookup resolved.
+type found struct {
+	n      *node  // the node; nil when the final name does not exist
+	parent *node  // the final name's directory
+	last   string // the final name ("." or ".." when the path ends so)
+	slash  bool   // the final name is followed by a slash
+}
+
+// lookup resolves path from dir, as Linux's path walk does: every name
+// but the final one must be a directory (after following symlinks), and
+// a trailing slash asks that of the final name too (see lookupMode).
+// When the final name does not exist, lookup fails with ENOENT but
+// reports its would-be parent and name; with lkFollow, a final dangling
+// symlink reports its target's (where open(O_CREAT) creates the file).
+func (fs *FS) lookup(dir *node, path string, mode lookupMode, depth int) (found, Errno) {
 	if depth == 0 {
 		fs.hops = 0 // symlinks followed in this whole resolution (Linux: 40)
 	}
 	if depth > maxSymlinks || fs.hops > maxSymlinks {
-		return nil, nil, "", ELOOP
+		return found{}, ELOOP
 	}
 	if path == "" {
-		return nil, nil, "", ENOENT
+		return found{}, ENOENT
 	}
 	if path[0] == '/' {
 		dir = fs.root
 	}
-	parts := strings.Split(path, "/")
+	trimmed := strings.TrimRight(path, "/")
+	slash := trimmed != "" && len(trimmed) < len(path)
+	if slash && mode == lkNoFollow {
+		mode = lkFollow
+	}
+	parts := strings.Split(trimmed, "/")
 	cur := dir
 	for i, p := range parts {
-		final := i == len(parts)-1 || allEmpty(parts[i+1:])
-		if p == "" || p == "." {
-			if final {
-				return cur, cur.parent, ".", OK
-			}
+		final := i == len(parts)-1
+		if p == "" {
 			continue
 		}
 		if len(p) > 255 {
-			return nil, nil, "", ENAMETOOLONG
+			return found{}, ENAMETOOLONG
 		}
 		if !cur.isDir() {
-			return nil, nil, "", ENOTDIR
+			return found{}, ENOTDIR
 		}
-		if p == ".." {
-			cur = cur.parent
+		if p == "." || p == ".." {
+			if p == ".." {
+				cur = cur.parent
+			}
 			if final {
-				return cur, cur.parent, "..", OK
+				return found{n: cur, parent: cur.parent, last: p, slash: slash}, OK
 			}
 			continue
 		}
 		if e := fs.list(cur); e != OK {
-			return nil, nil, "", e
+			return found{}, e
 		}
 		k, ok := cur.kids[p]
 		if !ok {
 			if final {
-				return nil, cur, p, ENOENT
+				return found{parent: cur, last: p, slash: slash}, ENOENT
 			}
-			return nil, nil, "", ENOENT
+			return found{}, ENOENT
 		}
-		if k.mode&S_IFMT == S_IFLNK && (!final || follow) {
+		if k.mode&S_IFMT == S_IFLNK && (!final || mode == lkFollow) {
 			fs.hops++
-			t, _, _, e := fs.lookup(cur, k.link, true, depth+1)
+			t, e := fs.lookup(cur, k.link, lkFollow, depth+1)
 			if e != OK {
-				if final && e == ENOENT {
-					return nil, cur, p, ENOENT
+				if final && e == ENOENT && t.parent != nil {
+					t.slash = t.slash || slash
+					return t, ENOENT // a dangling symlink: where its target would be
 				}
-				return nil, nil, "", e
+				return found{}, e
 			}
-			k = t
+			k = t.n
 		}
 		if final {
-			return k, cur, p, OK
+			if slash && mode != lkParent && !k.isDir() {
+				return found{}, ENOTDIR
+			}
+			return found{n: k, parent: cur, last: p, slash: slash}, OK
 		}
 		cur = k
 	}
-	return cur, cur.parent, ".", OK
-}
-
-func allEmpty(p []string) bool {
-	for _, s := range p {
-		if s != "" {
-			return false
-		}
-	}
-	return true
+	return found{n: cur, parent: cur.parent, last: "."}, OK // "/" or ""-only names
 }
 
 // dirOf returns the directory a *at call starts from; an absolute path
@@ -103,12 +130,12 @@ func (fs *FS) dirOf(dirh int, path string) (*node, Errno) {
 
 // resolve looks path up from the directory a *at call names (dirh, or
 // the root for an absolute path). fs.mu is held.
-func (fs *FS) resolve(dirh int, path string, follow bool) (n, parent *node, last string, e Errno) {
+func (fs *FS) resolve(dirh int, path string, mode lookupMode) (found, Errno) {
 	dir, e := fs.dirOf(dirh, path)
 	if e != OK {
-		return nil, nil, "", e
+		return found{}, e
 	}
-	return fs.lookup(dir, path, follow, 0)
+	return fs.lookup(dir, path, mode, 0)
 }
 
 func (fs *FS) newHandle(n *node, flags int) int {
@@ -122,15 +149,28 @@ func (fs *FS) newHandle(n *node, flags int) int {
 func (fs *FS) Open(dirh int, path string, flags int, mode uint32) (int, Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	n, parent, last, e := fs.resolve(dirh, path, flags&O_NOFOLLOW == 0)
+	// O_CREAT|O_EXCL never follows a final symlink (EEXIST); O_CREAT
+	// alone creates a dangling one's target. With O_CREAT, a trailing
+	// slash is EISDIR whatever the name is (Linux's open_last_lookups).
+	lk := lkFollow
+	switch {
+	case flags&O_CREAT != 0 && strings.HasSuffix(path, "/"):
+		lk = lkParent
+	case flags&O_NOFOLLOW != 0 || flags&(O_CREAT|O_EXCL) == O_CREAT|O_EXCL:
+		lk = lkNoFollow
+	}
+	f, e := fs.resolve(dirh, path, lk)
+	n := f.n
 	write := flags&O_ACCMODE != O_RDONLY || flags&O_TRUNC != 0
 	switch {
-	case e == ENOENT && parent != nil && flags&O_CREAT != 0:
-		if parent.ro {
+	case flags&O_CREAT != 0 && f.slash && (e == OK || e == ENOENT && f.parent != nil):
+		return 0, EISDIR
+	case e == ENOENT && f.parent != nil && flags&O_CREAT != 0:
+		if f.parent.ro {
 			return 0, EACCES
 		}
-		n = fs.newNode(last, S_IFREG|mode&0o777, parent, false)
-		parent.mtime = fs.now()
+		n = fs.newNode(f.last, S_IFREG|mode&0o777, f.parent, false)
+		f.parent.mtime = fs.now()
 	case e != OK:
 		return 0, e
 	case flags&O_CREAT != 0 && flags&O_EXCL != 0:
@@ -312,7 +352,14 @@ func (fs *FS) fillStat(n *node, b []byte) {
 	le := binary.LittleEndian
 	le.PutUint64(b[0:], 1) // st_dev
 	le.PutUint64(b[8:], n.ino)
-	le.PutUint64(b[16:], uint64(n.nlink))
+	nlink := uint64(n.nlink)
+	if n.isDir() && n.src != nil {
+		// A mounted directory is listed on demand only, so its
+		// subdirectories are not counted: 1 is Linux's "not counted"
+		// (btrfs, and what fts(3) and find(1) accept for -noleaf).
+		nlink = 1
+	}
+	le.PutUint64(b[16:], nlink)
 	le.PutUint32(b[24:], n.mode)
 	size := n.size()
 	if n.mode&S_IFMT == S_IFLNK {
@@ -357,11 +404,17 @@ func (fs *FS) Stat(dirh int, path string, flags int, b []byte) Errno {
 	if e != OK {
 		return e
 	}
-	var n *node
-	if path == "" && flags&AT_EMPTY_PATH != 0 {
-		n = dir
-	} else if n, _, _, e = fs.lookup(dir, path, flags&AT_SYMLINK_NOFOLLOW == 0, 0); e != OK {
-		return e
+	n := dir
+	if path != "" || flags&AT_EMPTY_PATH == 0 {
+		lk := lkFollow
+		if flags&AT_SYMLINK_NOFOLLOW != 0 {
+			lk = lkNoFollow
+		}
+		f, e := fs.lookup(dir, path, lk, 0)
+		if e != OK {
+			return e
+		}
+		n = f.n
 	}
 	fs.fillStat(n, b)
 	return OK
@@ -446,30 +499,33 @@ func dtype(mode uint32) byte {
 }
 
 // newEntry resolves where a new name goes: its writable parent and the
-// name, or EEXIST, EACCES or the lookup's error. fs.mu is held.
-func (fs *FS) newEntry(dirh int, path string) (parent *node, last string, e Errno) {
-	_, parent, last, e = fs.resolve(dirh, path, false)
+// name, or EEXIST, EACCES or the lookup's error. Only a directory's name
+// may end in a slash (mkdir("d/")); other new names so written are ENOENT,
+// as on Linux (filename_create). fs.mu is held.
+func (fs *FS) newEntry(dirh int, path string, dir bool) (parent *node, last string, e Errno) {
+	f, e := fs.resolve(dirh, path, lkParent)
 	switch {
 	case e == OK:
 		return nil, "", EEXIST
-	case e != ENOENT || parent == nil:
+	case e != ENOENT || f.parent == nil:
 		return nil, "", e
-	case parent.ro:
+	case f.slash && !dir:
+		return nil, "", ENOENT
+	case f.parent.ro:
 		return nil, "", EACCES
 	}
-	return parent, last, OK
+	return f.parent, f.last, OK
 }
 
 // Mkdir creates a directory.
 func (fs *FS) Mkdir(dirh int, path string, mode uint32) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	parent, last, e := fs.newEntry(dirh, path)
+	parent, last, e := fs.newEntry(dirh, path, true)
 	if e != OK {
 		return e
 	}
 	fs.newNode(last, S_IFDIR|mode&0o7777, parent, false)
-	parent.nlink++
 	return OK
 }
 
@@ -477,10 +533,11 @@ func (fs *FS) Mkdir(dirh int, path string, mode uint32) Errno {
 func (fs *FS) Unlink(dirh int, path string, flags int) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	n, parent, last, e := fs.resolve(dirh, path, false)
+	f, e := fs.resolve(dirh, path, lkParent)
 	if e != OK {
 		return e
 	}
+	n, parent, last := f.n, f.parent, f.last
 	if n == fs.root || last == "." || last == ".." {
 		return EINVAL
 	}
@@ -494,11 +551,15 @@ func (fs *FS) Unlink(dirh int, path string, flags int) Errno {
 		if len(n.kids) > 0 {
 			return ENOTEMPTY
 		}
-		parent.nlink--
 	} else if n.isDir() {
 		return EISDIR
+	} else if f.slash {
+		return ENOTDIR // "f/": f must be a directory (a symlink is not followed)
 	}
-	delete(parent.kids, last)
+	detach(parent, last)
+	if n.isDir() {
+		n.nlink = 0 // as fstat of a removed directory shows
+	}
 	return OK
 }
 
@@ -514,19 +575,24 @@ func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) E
 	if e != OK {
 		return e
 	}
-	n, oparent, olast, e := fs.lookup(od, oldpath, false, 0)
+	of, e := fs.lookup(od, oldpath, lkParent, 0)
 	if e != OK {
 		return e
 	}
-	target, nparent, nlast, e := fs.lookup(nd, newpath, false, 0)
-	if e != OK && e != ENOENT || nparent == nil {
+	n, oparent, olast := of.n, of.parent, of.last
+	nf, e := fs.lookup(nd, newpath, lkParent, 0)
+	if e != OK && e != ENOENT || nf.parent == nil {
 		return e
 	}
+	target, nparent, nlast := nf.n, nf.parent, nf.last
 	if olast == "." || olast == ".." || nlast == "." || nlast == ".." || n == fs.root {
 		return EINVAL
 	}
 	if oparent.ro || nparent.ro || n.ro {
 		return EACCES
+	}
+	if !n.isDir() && (of.slash || nf.slash) {
+		return ENOTDIR // only a directory's names may end in a slash
 	}
 	for p := nparent; ; p = p.parent { // no moving a directory into itself
 		if p == n {
@@ -550,9 +616,15 @@ func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) E
 			return ENOTEMPTY
 		}
 	}
-	delete(oparent.kids, olast)
+	detach(oparent, olast)
+	if target != nil {
+		detach(nparent, nlast)
+		if target.isDir() {
+			target.nlink = 0
+		}
+	}
 	n.name, n.parent = nlast, nparent
-	nparent.kids[nlast] = n
+	attach(nparent, nlast, n)
 	return OK
 }
 
@@ -560,28 +632,28 @@ func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) E
 func (fs *FS) Readlink(dirh int, path string) (string, Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	n, _, _, e := fs.resolve(dirh, path, false)
+	f, e := fs.resolve(dirh, path, lkNoFollow)
 	if e != OK {
 		return "", e
 	}
-	if n.mode&S_IFMT != S_IFLNK {
+	if f.n.mode&S_IFMT != S_IFLNK {
 		return "", EINVAL
 	}
-	return n.link, OK
+	return f.n.link, OK
 }
 
 // Chdir changes the working directory.
 func (fs *FS) Chdir(path string) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	n, _, _, e := fs.lookup(fs.cwd, path, true, 0)
+	f, e := fs.lookup(fs.cwd, path, lkFollow, 0)
 	if e != OK {
 		return e
 	}
-	if !n.isDir() {
+	if !f.n.isDir() {
 		return ENOTDIR
 	}
-	fs.cwd = n
+	fs.cwd = f.n
 	return OK
 }
 
@@ -618,11 +690,11 @@ func (fs *FS) Getwd() string {
 func (fs *FS) Access(dirh int, path string, write bool) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	n, _, _, e := fs.resolve(dirh, path, true)
+	f, e := fs.resolve(dirh, path, lkFollow)
 	if e != OK {
 		return e
 	}
-	if write && n.ro {
+	if write && f.n.ro {
 		return EACCES
 	}
 	return OK
@@ -632,7 +704,7 @@ func (fs *FS) Access(dirh int, path string, write bool) Errno {
 func (fs *FS) Symlink(target string, dirh int, path string) Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	parent, last, e := fs.newEntry(dirh, path)
+	parent, last, e := fs.newEntry(dirh, path, false)
 	if e != OK {
 		return e
 	}

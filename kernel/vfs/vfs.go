@@ -118,15 +118,49 @@ func New() *FS {
 
 func (fs *FS) newNode(name string, mode uint32, parent *node, ro bool) *node {
 	fs.ino++
-	n := &node{name: name, mode: mode, parent: parent, ino: fs.ino, mtime: fs.now(), ro: ro, nlink: 1}
+	n := &node{name: name, mode: mode, parent: parent, ino: fs.ino, mtime: fs.now(), ro: ro}
 	if mode&S_IFMT == S_IFDIR {
 		n.kids = map[string]*node{}
-		n.nlink = 2
+		n.nlink = 2 // its entry in parent and its "."
 	}
-	if parent != nil && parent != n {
-		parent.kids[name] = n
+	if parent != nil {
+		attach(parent, name, n)
 	}
 	return n
+}
+
+// attach makes n the entry name of the directory parent, replacing (and
+// detaching) whatever was there, and keeps the link counts: a file's
+// nlink counts its names, a directory's is 2 plus its subdirectories
+// (their ".." entries).
+func attach(parent *node, name string, n *node) {
+	if old, ok := parent.kids[name]; ok {
+		if old == n {
+			return
+		}
+		detach(parent, name)
+	}
+	parent.kids[name] = n
+	if n.isDir() {
+		parent.nlink++
+	} else {
+		n.nlink++
+	}
+}
+
+// detach removes the entry name from the directory parent, keeping the
+// link counts as attach does.
+func detach(parent *node, name string) {
+	n, ok := parent.kids[name]
+	if !ok {
+		return
+	}
+	delete(parent.kids, name)
+	if n.isDir() {
+		parent.nlink--
+	} else if n.nlink > 0 {
+		n.nlink--
+	}
 }
 
 // ensureTmp mounts a writable tmpfs at /tmp.
@@ -140,12 +174,23 @@ func (fs *FS) ensureTmp() {
 }
 
 // LoadCpio replaces the root with the files of a newc archive; /tmp stays writable.
+//
+// Hard links are stored as records with the same c_ino (and device) and
+// c_nlink > 1. As Linux's initramfs unpacker does (init/initramfs.c,
+// maybe_link), the later names of such a group link to the node the
+// first one made, and a record's data, if any, is written over the
+// node's from offset 0 without truncating it: GNU cpio puts the data on
+// the group's last record and u-root's writer on its first, with size 0
+// on the others.
 func (fs *FS) LoadCpio(archive string) error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	defer fs.ensureTmp()
-	return readNewc(archive, func(name string, mode uint32, mtime int64, data string) error {
-		name = strings.TrimPrefix(path.Clean("/"+name), "/") // "./etc", "etc//x", "bin/../etc" as cpio(1) writes them
+	type inode struct{ ino, major, minor, fmt uint32 }
+	links := map[inode]*node{}
+	return readNewc(archive, func(r *newcRecord) error {
+		mode := r.mode
+		name := strings.TrimPrefix(path.Clean("/"+r.name), "/") // "./etc", "etc//x", "bin/../etc" as cpio(1) writes them
 		if name == "" {
 			return nil
 		}
@@ -166,13 +211,31 @@ func (fs *FS) LoadCpio(archive string) error {
 			old.mode = mode
 			return nil
 		}
-		n := fs.newNode(last, mode, dir, true)
-		n.mtime = time.Unix(mtime, 0)
+		var n *node
+		key := inode{r.ino, r.devMajor, r.devMinor, mode & S_IFMT}
+		linkable := r.nlink > 1 && mode&S_IFMT != S_IFDIR && mode&S_IFMT != S_IFLNK
+		if linkable {
+			n = links[key]
+		}
+		if n != nil {
+			attach(dir, last, n)
+			n.mode = mode
+		} else {
+			n = fs.newNode(last, mode, dir, true)
+			if linkable {
+				links[key] = n
+			}
+		}
+		n.mtime = time.Unix(r.mtime, 0)
 		switch mode & S_IFMT {
 		case S_IFLNK:
-			n.link = data
+			n.link = r.data
 		case S_IFREG:
-			n.data = []byte(data)
+			if len(r.data) > len(n.data) {
+				n.data = append(n.data[:0:0], r.data...)
+			} else {
+				copy(n.data, r.data)
+			}
 		}
 		return nil
 	})
