@@ -1,6 +1,7 @@
 package virtio
 
 import (
+	"encoding/binary"
 	"errors"
 	"testing"
 )
@@ -87,5 +88,29 @@ func TestUsedChainBadDevice(t *testing.T) {
 	dev2.complete(head, 17)
 	if _, _, _, err := q2.Used(); !errors.Is(err, ErrDevice) {
 		t.Errorf("Used() with 17 bytes in a 16-byte chain = %v, want ErrDevice", err)
+	}
+}
+
+// SuppressInterrupts sets VIRTQ_AVAIL_F_NO_INTERRUPT with the index; the
+// device's VIRTQ_USED_F_NO_NOTIFY turns NeedsNotify off.
+func TestRingFlagHints(t *testing.T) {
+	q, dev := newTestQueue(t, 4)
+	q.Add(0x1000, 8, false)
+	q.Publish()
+	if got := binary.LittleEndian.Uint16(dev.mem[dev.avail:]); got != 0 {
+		t.Errorf("avail flags before SuppressInterrupts = %#x, want 0", got)
+	}
+	if !q.NeedsNotify() {
+		t.Errorf("NeedsNotify() = false with the device's used flags clear, want true")
+	}
+	q.SuppressInterrupts()
+	q.Add(0x2000, 8, false)
+	q.Publish()
+	if got, idx := binary.LittleEndian.Uint16(dev.mem[dev.avail:]), dev.availIdx(); got != availNoInterrupt || idx != 2 {
+		t.Errorf("avail flags, idx after SuppressInterrupts = %#x, %d; want %#x, 2", got, idx, availNoInterrupt)
+	}
+	binary.LittleEndian.PutUint16(dev.mem[dev.used:], usedNoNotify)
+	if q.NeedsNotify() {
+		t.Errorf("NeedsNotify() = true while the device sets VIRTQ_USED_F_NO_NOTIFY, want false")
 	}
 }

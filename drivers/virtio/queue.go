@@ -21,6 +21,15 @@ const (
 	descWrite = 2
 )
 
+// Ring flags: the driver asks the device not to interrupt when it uses
+// buffers (VIRTQ_AVAIL_F_NO_INTERRUPT, §2.7.7), and the device tells the
+// driver it need not be notified of new buffers (VIRTQ_USED_F_NO_NOTIFY,
+// §2.7.10). Both are hints, without VIRTIO_F_EVENT_IDX.
+const (
+	availNoInterrupt = 1
+	usedNoNotify     = 1
+)
+
 // Errors.
 var (
 	ErrQueueFull = errors.New("virtio: no free descriptor")
@@ -46,6 +55,7 @@ type Queue struct {
 	availIdx uint16
 	lastUsed uint16
 	inFlight int
+	noIntr   bool // SuppressInterrupts
 }
 
 // QueueBytes is the memory NewQueue needs for a queue of size entries:
@@ -160,8 +170,26 @@ func (q *Queue) AddChain(bufs ...Buffer) (uint16, error) {
 // Publish makes the added buffers visible to the device (§2.7.13: the
 // ring entries before the index; the atomic store orders them).
 func (q *Queue) Publish() {
-	p := (*uint32)(unsafe.Pointer(&q.mem[q.availOff])) // flags (0) and idx
-	atomic.StoreUint32(p, uint32(q.availIdx)<<16)
+	var flags uint32
+	if q.noIntr {
+		flags = availNoInterrupt
+	}
+	p := (*uint32)(unsafe.Pointer(&q.mem[q.availOff])) // flags and idx
+	atomic.StoreUint32(p, uint32(q.availIdx)<<16|flags)
+}
+
+// SuppressInterrupts asks the device not to interrupt when it returns
+// this queue's buffers (from the next Publish on): for a transmit queue
+// whose buffers the driver takes back when it next transmits anyway.
+func (q *Queue) SuppressInterrupts() { q.noIntr = true }
+
+// NeedsNotify reports whether the device wants a notification of newly
+// published buffers: not while it says it is processing the queue
+// anyway (VIRTQ_USED_F_NO_NOTIFY). Publish first; the atomic load
+// orders the check after the index store.
+func (q *Queue) NeedsNotify() bool {
+	word := atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.mem[q.usedOff])))
+	return word&usedNoNotify == 0
 }
 
 // Used takes the next buffer the device has finished with: its id and

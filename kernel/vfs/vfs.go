@@ -79,8 +79,8 @@ type node struct {
 	link   string
 	ino    uint64
 	mtime  time.Time
-	ro     bool // part of the read-only root
-	nlink  uint32
+	ro     bool     // part of the read-only root
+	nlink  uint32   // st_nlink: a file's names, or 2 + a directory's subdirectories (see attach)
 	src    *lazySrc // set under a Mount: contents come from there on demand
 }
 
@@ -156,9 +156,10 @@ func detach(parent *node, name string) {
 		return
 	}
 	delete(parent.kids, name)
-	if n.isDir() {
+	switch {
+	case n.isDir() && parent.nlink > 0:
 		parent.nlink--
-	} else if n.nlink > 0 {
+	case !n.isDir() && n.nlink > 0:
 		n.nlink--
 	}
 }
