@@ -500,15 +500,8 @@ func (s *nlSocket) dispatch(nr uintptr, a [6]uintptr) uintptr {
 			binary.LittleEndian.PutUint32(m[48:], flags)
 		}
 		return r
-	case sysWrite:
-		return s.send(iovec{{a[1], a[2]}}, 0, 0)
-	case sysWritev:
-		return s.send(readIovec(a[1], a[2]), 0, 0)
-	case sysSendto:
-		return s.send(iovec{{a[1], a[2]}}, a[4], a[5])
-	case sysSendmsg:
-		m := user(a[1], 56)
-		return s.send(readIovec(uintptr(le64(m[16:])), uintptr(le64(m[24:]))), uintptr(le64(m[0:])), uintptr(binary.LittleEndian.Uint32(m[8:])))
+	case sysWrite, sysWritev, sysSendto, sysSendmsg:
+		return s.send(sendArgs(nr, a))
 	case sysSetsockopt:
 		return s.setsockopt(int(a[1]), int(a[2]))
 	case sysGetsockopt:

@@ -309,6 +309,21 @@ func socketCall(domain, typ, proto, handle int) uintptr {
 	return 0
 }
 
+// sendArgs decodes the send family (write, writev, sendto, sendmsg):
+// the data, and the destination's sockaddr and its length (0 for none).
+func sendArgs(nr uintptr, a [6]uintptr) (v iovec, name, namelen uintptr) {
+	switch nr {
+	case sysWritev:
+		return readIovec(a[1], a[2]), 0, 0
+	case sysSendto:
+		return iovec{{a[1], a[2]}}, a[4], a[5]
+	case sysSendmsg: // struct msghdr: name, namelen, iov, iovlen, ...
+		m := user(a[1], 56)
+		return readIovec(uintptr(le64(m[16:])), uintptr(le64(m[24:]))), uintptr(le64(m[0:])), uintptr(binary.LittleEndian.Uint32(m[8:]))
+	}
+	return iovec{{a[1], a[2]}}, 0, 0 // write
+}
+
 func (s *socket) dispatch(nr uintptr, a [6]uintptr) uintptr {
 	switch nr {
 	case sysClose:
@@ -363,15 +378,8 @@ func (s *socket) dispatch(nr uintptr, a [6]uintptr) uintptr {
 		m := user(a[1], 56)
 		name, namelen := uintptr(le64(m[0:])), uintptr(unsafe.Pointer(&m[8]))
 		return s.recv(readIovec(uintptr(le64(m[16:])), uintptr(le64(m[24:]))), int(a[2]), name, namelenPtr(name, namelen))
-	case sysWrite:
-		return s.send(iovec{{a[1], a[2]}}, 0, 0)
-	case sysWritev:
-		return s.send(readIovec(a[1], a[2]), 0, 0)
-	case sysSendto:
-		return s.send(iovec{{a[1], a[2]}}, a[4], a[5])
-	case sysSendmsg:
-		m := user(a[1], 56)
-		return s.send(readIovec(uintptr(le64(m[16:])), uintptr(le64(m[24:]))), uintptr(le64(m[0:])), uintptr(binary.LittleEndian.Uint32(m[8:])))
+	case sysWrite, sysWritev, sysSendto, sysSendmsg:
+		return s.send(sendArgs(nr, a))
 	case sysShutdown:
 		var f tcpip.ShutdownFlags
 		switch int(a[1]) {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 
 	"unigo/drivers/pci"
@@ -57,21 +58,46 @@ type Found struct {
 	Where     string // for messages: "virtio-mmio window 3", "PCI 00:04.0"
 }
 
-// Find returns the devices of virtio device id: on virtio-mmio (microvm),
-// then on PCI (q35, pc), where each device takes the next of msiLines
-// for its interrupts (devices beyond them are left alone).
-func Find(id uint32, msiLines ...int) ([]Found, error) {
-	var out []Found
+// The buses are probed once: the entropy device, the shares and the NIC
+// are looked up one after the other at boot, each on the same buses.
+var (
+	probeOnce  sync.Once
+	mmioSlotID [mmioSlots]uint32 // device id per virtio-mmio window (0: none)
+	pciDevices []pci.Device
+	probeErr   error
+)
+
+func probe() {
 	for slot := 0; slot < mmioSlots; slot++ {
 		t, err := virtio.NewMMIO(mmioRegs(mmioBase + slot*mmioSize))
 		if errors.Is(err, virtio.ErrNoDevice) {
 			continue
 		}
 		if err != nil {
-			return out, err
+			probeErr = err
+			return
 		}
-		if t.DeviceID() != id {
+		mmioSlotID[slot] = t.DeviceID()
+	}
+	pciDevices = pci.Scan(PCI())
+}
+
+// Find returns the devices of virtio device id: on virtio-mmio (microvm),
+// then on PCI (q35, pc), where each device takes the next of msiLines
+// for its interrupts (devices beyond them are left alone).
+func Find(id uint32, msiLines ...int) ([]Found, error) {
+	probeOnce.Do(probe)
+	if probeErr != nil {
+		return nil, probeErr
+	}
+	var out []Found
+	for slot, dev := range mmioSlotID {
+		if dev != id {
 			continue
+		}
+		t, err := virtio.NewMMIO(mmioRegs(mmioBase + slot*mmioSize))
+		if err != nil {
+			return out, err
 		}
 		gsi := mmioGSI0 + slot
 		if gsi >= sys.MaxGSI {
@@ -82,7 +108,7 @@ func Find(id uint32, msiLines ...int) ([]Found, error) {
 	if len(out) > 0 {
 		return out, nil
 	}
-	for _, d := range pci.Scan(PCI()) {
+	for _, d := range pciDevices {
 		if d.Vendor != virtio.VendorVirtio || uint32(d.ID) != pciModernBase+id && d.ID != pciTransitional[id] {
 			continue
 		}
