@@ -10,234 +10,36 @@ import (
 	"testing"
 
 	"unigo/drivers/virtio"
+	"unigo/drivers/virtio/virtiotest"
 )
 
-// Descriptor flags (§2.7.5), as the device sees them.
+// The fake device is virtiotest's; these names keep the tests short.
+type (
+	fakeTransport = virtiotest.Transport
+	devQueue      = virtiotest.Queue
+	desc          = virtiotest.Desc
+)
+
 const (
-	flagNext  = 1
-	flagWrite = 2
+	flagNext  = virtiotest.FlagNext
+	flagWrite = virtiotest.FlagWrite
 )
-
-// physMem is the guest's "physical memory": one big byte slice whose
-// offset off is at physical address memBase+off. DMA hands out 4 KiB
-// aligned pieces of it, filled with garbage as real memory may be, and
-// the fake device resolves descriptor addresses through at.
-type physMem struct {
-	t      testing.TB
-	mem    []byte
-	next   int // first unallocated offset
-	allocs int
-	fail   int // fail the fail-th allocation (1-based); 0: never
-}
-
-const memBase = 0x4000_0000
-
-func newPhysMem(t testing.TB) *physMem {
-	return &physMem{t: t, mem: bytes.Repeat([]byte{0xa5}, 4<<20)}
-}
-
-func (m *physMem) alloc(n int) ([]byte, uint64, error) {
-	m.allocs++
-	if m.allocs == m.fail {
-		return nil, 0, errors.New("physMem: out of memory")
-	}
-	off := (m.next + 4095) &^ 4095
-	if n <= 0 || off+n > len(m.mem) {
-		m.t.Errorf("DMA(%d): want 0 < n <= %d", n, len(m.mem)-off)
-		return nil, 0, errors.New("physMem: bad size")
-	}
-	m.next = off + n
-	return m.mem[off : off+n : off+n], memBase + uint64(off), nil
-}
-
-// at returns the n bytes at physical address addr, which must lie inside
-// memory the driver allocated.
-func (m *physMem) at(addr uint64, n int) []byte {
-	m.t.Helper()
-	if addr < memBase || addr-memBase+uint64(n) > uint64(m.next) {
-		m.t.Fatalf("device access [%#x, %#x) outside the allocated memory [%#x, %#x)",
-			addr, addr+uint64(n), memBase, memBase+m.next)
-	}
-	off := addr - memBase
-	return m.mem[off : off+uint64(n) : off+uint64(n)]
-}
-
-type desc struct {
-	addr  uint64
-	len   uint32
-	flags uint16
-	next  uint16
-}
-
-// devQueue is the device side of the split virtqueue (§2.7): it knows
-// only the physical addresses the transport was given.
-type devQueue struct {
-	t                  testing.TB
-	mem                *physMem
-	size               uint16
-	desc, avail, used  uint64
-	lastAvail, usedIdx uint16
-}
-
-func (q *devQueue) pending() int {
-	return int(binary.LittleEndian.Uint16(q.mem.at(q.avail+2, 2)) - q.lastAvail)
-}
-
-func (q *devQueue) descriptor(id uint16) desc {
-	q.t.Helper()
-	if id >= q.size {
-		q.t.Fatalf("device: descriptor %d >= queue size %d", id, q.size)
-	}
-	e := q.mem.at(q.desc+16*uint64(id), 16)
-	return desc{
-		addr:  binary.LittleEndian.Uint64(e[0:]),
-		len:   binary.LittleEndian.Uint32(e[8:]),
-		flags: binary.LittleEndian.Uint16(e[12:]),
-		next:  binary.LittleEndian.Uint16(e[14:]),
-	}
-}
-
-// take returns the next available chain: its head and its descriptors,
-// followed through the NEXT links.
-func (q *devQueue) take() (uint16, []desc) {
-	q.t.Helper()
-	if q.pending() == 0 {
-		q.t.Fatalf("device: no buffer available")
-	}
-	head := binary.LittleEndian.Uint16(q.mem.at(q.avail+4+2*uint64(q.lastAvail%q.size), 2))
-	q.lastAvail++
-	var chain []desc
-	for id := head; ; {
-		if len(chain) == int(q.size) {
-			q.t.Fatalf("device: chain from %d loops", head)
-		}
-		d := q.descriptor(id)
-		chain = append(chain, d)
-		if d.flags&flagNext == 0 {
-			break
-		}
-		id = d.next
-	}
-	return head, chain
-}
-
-// putUsed writes a used-ring entry without publishing it.
-func (q *devQueue) putUsed(id, length uint32) {
-	e := q.mem.at(q.used+4+8*uint64(q.usedIdx%q.size), 8)
-	binary.LittleEndian.PutUint32(e[0:], id)
-	binary.LittleEndian.PutUint32(e[4:], length)
-}
-
-func (q *devQueue) setUsedIdx(idx uint16) {
-	q.usedIdx = idx
-	binary.LittleEndian.PutUint16(q.mem.at(q.used+2, 2), idx)
-}
-
-func (q *devQueue) complete(id, length uint32) {
-	q.putUsed(id, length)
-	q.setUsedIdx(q.usedIdx + 1)
-}
-
-// fakeTransport is a virtio 9P device's transport. Notify runs onNotify,
-// the device's reaction to the driver's kick.
-type fakeTransport struct {
-	t                *testing.T
-	mem              *physMem
-	status           uint8
-	statusLog        []uint8
-	refuseFeaturesOK bool
-	offered          uint64
-	accepted         uint64
-	queueMax         uint16
-	config           []byte
-	configReads      int
-	queue            *devQueue
-	events           []string
-	resets           int
-	notifies         int
-	acks             int
-	onNotify         func()
-}
 
 func tagConfig(tag string) []byte {
 	b := binary.LittleEndian.AppendUint16(nil, uint16(len(tag)))
 	return append(b, tag...)
 }
 
+// newFakeTransport returns a virtio 9P device offering MOUNT_TAG and two
+// features the driver does not know, with a 128-entry request queue and
+// the tag "hostshare".
 func newFakeTransport(t *testing.T) *fakeTransport {
-	return &fakeTransport{
-		t:        t,
-		mem:      newPhysMem(t),
-		status:   0x55,
-		offered:  virtio.FeatureVersion1 | FeatureMountTag | 1<<5 | 1<<40,
-		queueMax: 128,
-		config:   tagConfig("hostshare"),
-	}
-}
-
-func (f *fakeTransport) Reset() {
-	f.events = append(f.events, "reset")
-	f.resets++
-	f.status = 0
-}
-
-func (f *fakeTransport) Status() uint8 { return f.status }
-
-func (f *fakeTransport) SetStatus(s uint8) {
-	f.events = append(f.events, fmt.Sprintf("status=%d", s))
-	f.statusLog = append(f.statusLog, s)
-	if f.refuseFeaturesOK {
-		s &^= virtio.StatusFeaturesOK
-	}
-	f.status = s
-}
-
-func (f *fakeTransport) Features() uint64 { return f.offered }
-
-func (f *fakeTransport) SetFeatures(v uint64) { f.accepted = v }
-
-func (f *fakeTransport) QueueMax(i int) uint16 {
-	if i != requestQueue {
-		return 0
-	}
-	return f.queueMax
-}
-
-func (f *fakeTransport) SetupQueue(i int, q *virtio.Queue) {
-	f.events = append(f.events, fmt.Sprintf("setup %d", i))
-	if i != requestQueue {
-		f.t.Errorf("SetupQueue(%d), want queue %d only", i, requestQueue)
-	}
-	d, a, u := q.Addresses()
-	f.queue = &devQueue{t: f.t, mem: f.mem, size: q.Size(), desc: d, avail: a, used: u}
-}
-
-func (f *fakeTransport) Notify(i int) {
-	f.events = append(f.events, fmt.Sprintf("notify %d", i))
-	f.notifies++
-	if i != requestQueue {
-		f.t.Errorf("Notify(%d), want %d", i, requestQueue)
-	}
-	if f.status&virtio.StatusDriverOK == 0 {
-		f.t.Errorf("Notify(%d) with status %#x, want DRIVER_OK set", i, f.status)
-	}
-	if f.onNotify != nil {
-		f.onNotify()
-	}
-}
-
-func (f *fakeTransport) AckInterrupt() uint32 {
-	f.events = append(f.events, "ack")
-	f.acks++
-	return 1
-}
-
-func (f *fakeTransport) Config(off int) byte {
-	f.configReads++
-	if off < 0 || off >= len(f.config) {
-		return 0
-	}
-	return f.config[off]
+	tr := virtiotest.NewTransport(t)
+	tr.QueueIndex = requestQueue
+	tr.Offered = virtio.FeatureVersion1 | FeatureMountTag | 1<<5 | 1<<40
+	tr.QueueNumMax = 128
+	tr.ConfigSpace = tagConfig("hostshare")
+	return tr
 }
 
 // server is the 9P server behind the device: it checks the shape of each
@@ -256,33 +58,33 @@ type server struct {
 // and the reply buffer.
 func (s *server) take() (uint16, []byte, []byte) {
 	s.t.Helper()
-	head, chain := s.tr.queue.take()
+	head, chain := s.tr.Queue.Take()
 	s.chains = append(s.chains, chain)
 	if len(chain) != 2 {
 		s.t.Fatalf("chain from %d has %d descriptors %+v, want 2", head, len(chain), chain)
 	}
-	if chain[0].flags != flagNext {
-		s.t.Errorf("request descriptor flags = %#x, want NEXT (%#x) only", chain[0].flags, flagNext)
+	if chain[0].Flags != flagNext {
+		s.t.Errorf("request descriptor flags = %#x, want NEXT (%#x) only", chain[0].Flags, flagNext)
 	}
-	if chain[1].flags != flagWrite {
-		s.t.Errorf("reply descriptor flags = %#x, want WRITE (%#x) only", chain[1].flags, flagWrite)
+	if chain[1].Flags != flagWrite {
+		s.t.Errorf("reply descriptor flags = %#x, want WRITE (%#x) only", chain[1].Flags, flagWrite)
 	}
-	req := bytes.Clone(s.tr.mem.at(chain[0].addr, int(chain[0].len)))
+	req := bytes.Clone(s.tr.Mem.At(chain[0].Addr, int(chain[0].Len)))
 	s.requests = append(s.requests, req)
-	return head, req, s.tr.mem.at(chain[1].addr, int(chain[1].len))
+	return head, req, s.tr.Mem.At(chain[1].Addr, int(chain[1].Len))
 }
 
 // serve answers every request pending.
 func (s *server) serve() {
 	s.t.Helper()
-	for s.tr.queue.pending() > 0 {
+	for s.tr.Queue.Pending() > 0 {
 		head, req, in := s.take()
 		r := s.reply(req)
 		if len(r) > len(in) {
 			s.t.Fatalf("canned reply of %d bytes does not fit the %d-byte reply buffer", len(r), len(in))
 		}
 		copy(in, r)
-		s.tr.queue.complete(uint32(head), uint32(len(r)))
+		s.tr.Queue.Complete(uint32(head), uint32(len(r)))
 	}
 }
 
@@ -296,8 +98,8 @@ func newServed(t *testing.T, msize int, reply func([]byte) []byte) (*Device, *fa
 	t.Helper()
 	tr := newFakeTransport(t)
 	s := &server{t: t, tr: tr, reply: reply}
-	tr.onNotify = s.serve
-	d, err := New(tr, tr.mem.alloc, msize, noWait)
+	tr.OnNotify = s.serve
+	d, err := New(tr, tr.Mem.Alloc, msize, noWait)
 	if err != nil {
 		t.Fatalf("New(msize %d) error: %v", msize, err)
 	}
@@ -336,38 +138,38 @@ func TestNewNegotiation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := newFakeTransport(t)
-			tr.offered = tt.offered
-			tr.config = tt.config
-			d, err := New(tr, tr.mem.alloc, 8192, noWait)
+			tr.Offered = tt.offered
+			tr.ConfigSpace = tt.config
+			d, err := New(tr, tr.Mem.Alloc, 8192, noWait)
 			if err != nil {
 				t.Fatalf("New() error: %v", err)
 			}
-			if tr.accepted != tt.accepted {
-				t.Errorf("accepted features = %#x, want %#x", tr.accepted, tt.accepted)
+			if tr.Accepted != tt.accepted {
+				t.Errorf("accepted features = %#x, want %#x", tr.Accepted, tt.accepted)
 			}
 			if d.Tag != tt.tag {
 				t.Errorf("Tag = %q, want %q", d.Tag, tt.tag)
 			}
-			if tt.accepted&FeatureMountTag == 0 && tr.configReads != 0 {
-				t.Errorf("read config %d times without MOUNT_TAG, want 0", tr.configReads)
+			if tt.accepted&FeatureMountTag == 0 && tr.ConfigReads != 0 {
+				t.Errorf("read config %d times without MOUNT_TAG, want 0", tr.ConfigReads)
 			}
-			if want := []uint8{ack, ack | drv, ack | drv | fok, ack | drv | fok | dok}; !bytes.Equal(tr.statusLog, want) {
-				t.Errorf("SetStatus sequence = %v, want %v", tr.statusLog, want)
+			if want := []uint8{ack, ack | drv, ack | drv | fok, ack | drv | fok | dok}; !bytes.Equal(tr.StatusLog, want) {
+				t.Errorf("SetStatus sequence = %v, want %v", tr.StatusLog, want)
 			}
-			if tr.events[0] != "reset" {
-				t.Errorf("first step = %q (events %v), want reset", tr.events[0], tr.events)
+			if tr.Events[0] != "reset" {
+				t.Errorf("first step = %q (events %v), want reset", tr.Events[0], tr.Events)
 			}
-			if i, j := slices.Index(tr.events, "setup 0"), slices.Index(tr.events, "status=15"); i < 0 || i > j {
-				t.Errorf("events %v: want the queue set up before DRIVER_OK", tr.events)
+			if i, j := slices.Index(tr.Events, "setup 0"), slices.Index(tr.Events, "status=15"); i < 0 || i > j {
+				t.Errorf("events %v: want the queue set up before DRIVER_OK", tr.Events)
 			}
-			if tr.queue == nil || tr.queue.size != 8 {
-				t.Errorf("queue = %+v, want 8 entries (min of the device's 128 and 8)", tr.queue)
+			if tr.Queue == nil || tr.Queue.Size != 8 {
+				t.Errorf("queue = %+v, want 8 entries (min of the device's 128 and 8)", tr.Queue)
 			}
 			if d.Msize() != 8192 {
 				t.Errorf("Msize() = %d, want 8192", d.Msize())
 			}
-			if tr.notifies != 0 {
-				t.Errorf("New notified %d times, want 0", tr.notifies)
+			if tr.Notifies != 0 {
+				t.Errorf("New notified %d times, want 0", tr.Notifies)
 			}
 		})
 	}
@@ -376,12 +178,12 @@ func TestNewNegotiation(t *testing.T) {
 func TestNewQueueSize(t *testing.T) {
 	for _, tt := range []struct{ max, want uint16 }{{128, 8}, {8, 8}, {6, 4}, {1, 1}} {
 		tr := newFakeTransport(t)
-		tr.queueMax = tt.max
-		if _, err := New(tr, tr.mem.alloc, 4096, noWait); err != nil {
+		tr.QueueNumMax = tt.max
+		if _, err := New(tr, tr.Mem.Alloc, 4096, noWait); err != nil {
 			t.Fatalf("New() with QueueMax %d: %v", tt.max, err)
 		}
-		if tr.queue.size != tt.want {
-			t.Errorf("queue size with QueueMax %d = %d, want %d", tt.max, tr.queue.size, tt.want)
+		if tr.Queue.Size != tt.want {
+			t.Errorf("queue size with QueueMax %d = %d, want %d", tt.max, tr.Queue.Size, tt.want)
 		}
 	}
 }
@@ -389,17 +191,17 @@ func TestNewQueueSize(t *testing.T) {
 func TestNewMsize(t *testing.T) {
 	for _, msize := range []int{-1, 0, 1, 4095} {
 		tr := newFakeTransport(t)
-		d, err := New(tr, tr.mem.alloc, msize, noWait)
+		d, err := New(tr, tr.Mem.Alloc, msize, noWait)
 		if err == nil || d != nil {
 			t.Errorf("New(msize %d) = %v, %v; want nil and an error", msize, d, err)
 		}
-		if len(tr.events) != 0 || tr.mem.allocs != 0 {
-			t.Errorf("New(msize %d) touched the device (events %v, %d allocations), want nothing", msize, tr.events, tr.mem.allocs)
+		if len(tr.Events) != 0 || tr.Mem.Allocs != 0 {
+			t.Errorf("New(msize %d) touched the device (events %v, %d allocations), want nothing", msize, tr.Events, tr.Mem.Allocs)
 		}
 	}
 	for _, msize := range []int{4096, 4097, 65536} {
 		tr := newFakeTransport(t)
-		d, err := New(tr, tr.mem.alloc, msize, noWait)
+		d, err := New(tr, tr.Mem.Alloc, msize, noWait)
 		if err != nil {
 			t.Fatalf("New(msize %d) error: %v", msize, err)
 		}
@@ -414,34 +216,34 @@ func TestNewFails(t *testing.T) {
 		name  string
 		setup func(*fakeTransport)
 	}{
-		{"no VERSION_1", func(tr *fakeTransport) { tr.offered = FeatureMountTag }},
-		{"no features", func(tr *fakeTransport) { tr.offered = 0 }},
-		{"FEATURES_OK does not stick", func(tr *fakeTransport) { tr.refuseFeaturesOK = true }},
+		{"no VERSION_1", func(tr *fakeTransport) { tr.Offered = FeatureMountTag }},
+		{"no features", func(tr *fakeTransport) { tr.Offered = 0 }},
+		{"FEATURES_OK does not stick", func(tr *fakeTransport) { tr.RefuseFeaturesOK = true }},
 		{"tag of 257 bytes", func(tr *fakeTransport) {
-			tr.config = tagConfig(string(bytes.Repeat([]byte("t"), maxTag+1)))
+			tr.ConfigSpace = tagConfig(string(bytes.Repeat([]byte("t"), maxTag+1)))
 		}},
-		{"tag length 0xffff", func(tr *fakeTransport) { tr.config = []byte{0xff, 0xff, 'a'} }},
-		{"no request queue", func(tr *fakeTransport) { tr.queueMax = 0 }},
-		{"DMA fails for the queue", func(tr *fakeTransport) { tr.mem.fail = 1 }},
-		{"DMA fails for the request buffer", func(tr *fakeTransport) { tr.mem.fail = 2 }},
-		{"DMA fails for the reply buffer", func(tr *fakeTransport) { tr.mem.fail = 3 }},
+		{"tag length 0xffff", func(tr *fakeTransport) { tr.ConfigSpace = []byte{0xff, 0xff, 'a'} }},
+		{"no request queue", func(tr *fakeTransport) { tr.QueueNumMax = 0 }},
+		{"DMA fails for the queue", func(tr *fakeTransport) { tr.Mem.Fail = 1 }},
+		{"DMA fails for the request buffer", func(tr *fakeTransport) { tr.Mem.Fail = 2 }},
+		{"DMA fails for the reply buffer", func(tr *fakeTransport) { tr.Mem.Fail = 3 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := newFakeTransport(t)
 			tt.setup(tr)
-			d, err := New(tr, tr.mem.alloc, 4096, noWait)
+			d, err := New(tr, tr.Mem.Alloc, 4096, noWait)
 			if err == nil || d != nil {
 				t.Fatalf("New() = %v, %v; want nil and an error", d, err)
 			}
-			if slices.ContainsFunc(tr.statusLog, func(s uint8) bool { return s&dok != 0 }) {
-				t.Errorf("SetStatus sequence %v sets DRIVER_OK, want never", tr.statusLog)
+			if slices.ContainsFunc(tr.StatusLog, func(s uint8) bool { return s&dok != 0 }) {
+				t.Errorf("SetStatus sequence %v sets DRIVER_OK, want never", tr.StatusLog)
 			}
-			if last := tr.statusLog[len(tr.statusLog)-1]; last != virtio.StatusFailed {
-				t.Errorf("last SetStatus = %d (sequence %v), want FAILED (%d)", last, tr.statusLog, virtio.StatusFailed)
+			if last := tr.StatusLog[len(tr.StatusLog)-1]; last != virtio.StatusFailed {
+				t.Errorf("last SetStatus = %d (sequence %v), want FAILED (%d)", last, tr.StatusLog, virtio.StatusFailed)
 			}
-			if tr.notifies != 0 {
-				t.Errorf("notified %d times, want 0", tr.notifies)
+			if tr.Notifies != 0 {
+				t.Errorf("notified %d times, want 0", tr.Notifies)
 			}
 		})
 	}
@@ -450,15 +252,15 @@ func TestNewFails(t *testing.T) {
 // New refuses a device without VERSION_1 before setting anything up.
 func TestNewNoVersion1(t *testing.T) {
 	tr := newFakeTransport(t)
-	tr.offered = FeatureMountTag | 1<<5
-	if _, err := New(tr, tr.mem.alloc, 4096, noWait); err == nil {
+	tr.Offered = FeatureMountTag | 1<<5
+	if _, err := New(tr, tr.Mem.Alloc, 4096, noWait); err == nil {
 		t.Fatalf("New() without VERSION_1 = nil error, want an error")
 	}
-	if tr.queue != nil || tr.mem.allocs != 0 || tr.configReads != 0 {
-		t.Errorf("without VERSION_1: queue %v, %d allocations, %d config reads; want none", tr.queue, tr.mem.allocs, tr.configReads)
+	if tr.Queue != nil || tr.Mem.Allocs != 0 || tr.ConfigReads != 0 {
+		t.Errorf("without VERSION_1: queue %v, %d allocations, %d config reads; want none", tr.Queue, tr.Mem.Allocs, tr.ConfigReads)
 	}
-	if tr.accepted != 0 {
-		t.Errorf("accepted features = %#x, want 0 (never written)", tr.accepted)
+	if tr.Accepted != 0 {
+		t.Errorf("accepted features = %#x, want 0 (never written)", tr.Accepted)
 	}
 }
 
@@ -481,20 +283,20 @@ func TestRPC(t *testing.T) {
 		t.Fatalf("device read requests %q, want [%q]", s.requests, req)
 	}
 	c := s.chains[0]
-	if c[0].len != uint32(len(req)) {
-		t.Errorf("request descriptor length = %d, want %d", c[0].len, len(req))
+	if c[0].Len != uint32(len(req)) {
+		t.Errorf("request descriptor length = %d, want %d", c[0].Len, len(req))
 	}
-	if c[1].len != uint32(len(reply)) {
-		t.Errorf("reply descriptor length = %d, want %d (len(reply))", c[1].len, len(reply))
+	if c[1].Len != uint32(len(reply)) {
+		t.Errorf("reply descriptor length = %d, want %d (len(reply))", c[1].Len, len(reply))
 	}
-	if c[0].addr == c[1].addr {
-		t.Errorf("request and reply descriptors share address %#x", c[0].addr)
+	if c[0].Addr == c[1].Addr {
+		t.Errorf("request and reply descriptors share address %#x", c[0].Addr)
 	}
-	if tr.notifies != 1 {
-		t.Errorf("notifies = %d, want 1", tr.notifies)
+	if tr.Notifies != 1 {
+		t.Errorf("notifies = %d, want 1", tr.Notifies)
 	}
-	if tr.acks != 0 {
-		t.Errorf("AckInterrupt called %d times for an RPC completed before any wait, want 0", tr.acks)
+	if tr.Acks != 0 {
+		t.Errorf("AckInterrupt called %d times for an RPC completed before any wait, want 0", tr.Acks)
 	}
 }
 
@@ -506,7 +308,7 @@ func TestRPCReplyBufferLength(t *testing.T) {
 		if n, err := d.RPC([]byte("T"), make([]byte, tt.replyLen)); n != 1 || err != nil {
 			t.Fatalf("RPC(reply of %d) = %d, %v; want 1, nil", tt.replyLen, n, err)
 		}
-		if got := s.chains[0][1].len; got != uint32(tt.want) {
+		if got := s.chains[0][1].Len; got != uint32(tt.want) {
 			t.Errorf("reply descriptor length with a %d-byte reply buffer = %d, want %d", tt.replyLen, got, tt.want)
 		}
 	}
@@ -548,8 +350,8 @@ func TestRPCTooLarge(t *testing.T) {
 	if n, err := d.RPC(nil, reply); n != 0 || err == nil {
 		t.Errorf("RPC(empty request) = %d, %v; want 0 and an error", n, err)
 	}
-	if tr.notifies != 0 || tr.queue.pending() != 0 {
-		t.Errorf("rejected requests: %d notifies, %d buffers offered; want none", tr.notifies, tr.queue.pending())
+	if tr.Notifies != 0 || tr.Queue.Pending() != 0 {
+		t.Errorf("rejected requests: %d notifies, %d buffers offered; want none", tr.Notifies, tr.Queue.Pending())
 	}
 	// The device is still usable.
 	if n, err := d.RPC([]byte("Tok"), reply); n != 4 || err != nil || string(reply[:n]) != "RTok" {
@@ -575,11 +377,11 @@ func TestRPCFreesDescriptors(t *testing.T) {
 			t.Fatalf("after RPC #%d InFlight() = %d, want 0", i, d.q.InFlight())
 		}
 	}
-	if tr.queue.size != 8 || len(s.requests) != rounds || tr.notifies != rounds {
-		t.Errorf("queue size %d, %d requests, %d notifies; want 8, %d, %d", tr.queue.size, len(s.requests), tr.notifies, rounds, rounds)
+	if tr.Queue.Size != 8 || len(s.requests) != rounds || tr.Notifies != rounds {
+		t.Errorf("queue size %d, %d requests, %d notifies; want 8, %d, %d", tr.Queue.Size, len(s.requests), tr.Notifies, rounds, rounds)
 	}
-	if tr.resets != 1 {
-		t.Errorf("Reset called %d times, want 1 (in New)", tr.resets)
+	if tr.Resets != 1 {
+		t.Errorf("Reset called %d times, want 1 (in New)", tr.Resets)
 	}
 }
 
@@ -591,17 +393,17 @@ func TestRPCWaits(t *testing.T) {
 	waits := 0
 	wait := func() error {
 		waits++
-		tr.events = append(tr.events, fmt.Sprintf("wait %d", waits))
+		tr.Events = append(tr.Events, fmt.Sprintf("wait %d", waits))
 		if waits == 2 {
 			s.serve()
 		}
 		return nil
 	}
-	d, err := New(tr, tr.mem.alloc, 4096, wait)
+	d, err := New(tr, tr.Mem.Alloc, 4096, wait)
 	if err != nil {
 		t.Fatalf("New() error: %v", err)
 	}
-	tr.events = nil
+	tr.Events = nil
 	reply := make([]byte, 100)
 	n, err := d.RPC([]byte("Tw"), reply)
 	if err != nil || string(reply[:n]) != "RTw" {
@@ -610,11 +412,11 @@ func TestRPCWaits(t *testing.T) {
 	if waits != 2 {
 		t.Errorf("wait called %d times, want 2", waits)
 	}
-	if tr.acks != 2 {
-		t.Errorf("AckInterrupt called %d times, want 2 (once after each wait)", tr.acks)
+	if tr.Acks != 2 {
+		t.Errorf("AckInterrupt called %d times, want 2 (once after each wait)", tr.Acks)
 	}
-	if want := []string{"notify 0", "wait 1", "ack", "wait 2", "ack"}; !slices.Equal(tr.events, want) {
-		t.Errorf("events = %v, want %v", tr.events, want)
+	if want := []string{"notify 0", "wait 1", "ack", "wait 2", "ack"}; !slices.Equal(tr.Events, want) {
+		t.Errorf("events = %v, want %v", tr.Events, want)
 	}
 }
 
@@ -622,7 +424,7 @@ func TestRPCWaits(t *testing.T) {
 func TestRPCWaitError(t *testing.T) {
 	tr := newFakeTransport(t)
 	errWait := errors.New("wait: interrupted")
-	d, err := New(tr, tr.mem.alloc, 4096, func() error { return errWait })
+	d, err := New(tr, tr.Mem.Alloc, 4096, func() error { return errWait })
 	if err != nil {
 		t.Fatalf("New() error: %v", err)
 	}
@@ -631,16 +433,15 @@ func TestRPCWaitError(t *testing.T) {
 		t.Errorf("RPC() = %d, %v; want 0, %v", n, err, errWait)
 	}
 	// The device still owns the buffers: it is reset and not used again.
-	if tr.resets != 2 || tr.acks != 0 {
-		t.Errorf("after a wait error: %d resets, %d acks; want 2 (New's and the abandon), 0", tr.resets, tr.acks)
+	if tr.Resets != 2 || tr.Acks != 0 {
+		t.Errorf("after a wait error: %d resets, %d acks; want 2 (New's and the abandon), 0", tr.Resets, tr.Acks)
 	}
 }
 
-// BUG: after a wait error the driver abandons the chain but the device
-// still owns both buffers; the next RPC overwrites the request buffer the
-// device may still be reading, and when the device completes the
-// abandoned chain the next RPC blames the device ("completed descriptor
-// 0, want 2") and resets it.
+// Regression: after a wait error the device still owns both buffers. The
+// driver once reused them for the next RPC and later blamed the device
+// for completing the abandoned chain; now the wait error fails the device
+// for good, so no buffer it owns is touched again.
 func TestRPCAfterWaitError(t *testing.T) {
 	tr := newFakeTransport(t)
 	s := &server{t: t, tr: tr, reply: echo}
@@ -653,7 +454,7 @@ func TestRPCAfterWaitError(t *testing.T) {
 		s.serve()
 		return nil
 	}
-	d, err := New(tr, tr.mem.alloc, 4096, wait)
+	d, err := New(tr, tr.Mem.Alloc, 4096, wait)
 	if err != nil {
 		t.Fatalf("New() error: %v", err)
 	}
@@ -661,30 +462,30 @@ func TestRPCAfterWaitError(t *testing.T) {
 	var slowHead uint16
 	var slowIn []byte
 	var slowReq desc
-	tr.onNotify = func() {
+	tr.OnNotify = func() {
 		slowHead, _, slowIn = s.take()
 		slowReq = s.chains[0][0]
-		tr.onNotify = nil
+		tr.OnNotify = nil
 	}
 	reply := make([]byte, 100)
 	if _, err := d.RPC([]byte("Tslow"), reply); !errors.Is(err, errWait) {
 		t.Fatalf("RPC(Tslow) = %v, want %v", err, errWait)
 	}
-	resets := tr.resets
+	resets := tr.Resets
 	// Now the device answers the first request, then the second.
 	failWait = false
-	tr.onNotify = func() {
-		if got := tr.mem.at(slowReq.addr, int(slowReq.len)); !bytes.Equal(got, []byte("Tslow")) {
+	tr.OnNotify = func() {
+		if got := tr.Mem.At(slowReq.Addr, int(slowReq.Len)); !bytes.Equal(got, []byte("Tslow")) {
 			t.Errorf("the device still owns the request buffer of Tslow, but it now holds %q, want \"Tslow\"", got)
 		}
 		copy(slowIn, "RTslow")
-		tr.queue.complete(uint32(slowHead), 6)
+		tr.Queue.Complete(uint32(slowHead), 6)
 	}
 	n, err := d.RPC([]byte("Tnext"), reply)
 	if err == nil && string(reply[:n]) != "RTnext" {
 		t.Errorf("RPC(Tnext) = %q, want \"RTnext\" (or an error)", reply[:n])
 	}
-	if tr.resets != resets {
+	if tr.Resets != resets {
 		t.Errorf("RPC(Tnext) = %v and reset a device that only answered late; want either the reply or the failure reported at the wait error", err)
 	}
 }
@@ -698,32 +499,32 @@ func TestRPCBadDevice(t *testing.T) {
 		answer func(q *devQueue, head uint16, chain []desc)
 	}{
 		{"completes the reply descriptor, not the head", func(q *devQueue, head uint16, chain []desc) {
-			q.complete(uint32(q.descriptor(head).next), 1)
+			q.Complete(uint32(q.Descriptor(head).Next), 1)
 		}},
 		{"completes a descriptor not in flight", func(q *devQueue, head uint16, _ []desc) {
-			q.complete(uint32((head+4)%q.size), 1)
+			q.Complete(uint32((head+4)%q.Size), 1)
 		}},
 		{"completes a descriptor beyond the queue", func(q *devQueue, _ uint16, _ []desc) {
-			q.complete(uint32(q.size), 1)
+			q.Complete(uint32(q.Size), 1)
 		}},
 		{"completes id 0xffffffff", func(q *devQueue, _ uint16, _ []desc) {
-			q.complete(0xffffffff, 1)
+			q.Complete(0xffffffff, 1)
 		}},
 		{"used length one more than the reply buffer", func(q *devQueue, head uint16, chain []desc) {
-			q.complete(uint32(head), chain[1].len+1)
+			q.Complete(uint32(head), chain[1].Len+1)
 		}},
 		{"used length the whole chain", func(q *devQueue, head uint16, chain []desc) {
-			q.complete(uint32(head), chain[0].len+chain[1].len)
+			q.Complete(uint32(head), chain[0].Len+chain[1].Len)
 		}},
 		{"used length beyond the chain", func(q *devQueue, head uint16, chain []desc) {
-			q.complete(uint32(head), chain[0].len+chain[1].len+1)
+			q.Complete(uint32(head), chain[0].Len+chain[1].Len+1)
 		}},
 		{"used length 0xffffffff", func(q *devQueue, head uint16, _ []desc) {
-			q.complete(uint32(head), 0xffffffff)
+			q.Complete(uint32(head), 0xffffffff)
 		}},
 		{"used index jumps past the queue size", func(q *devQueue, head uint16, _ []desc) {
-			q.putUsed(uint32(head), 1)
-			q.setUsedIdx(q.usedIdx + q.size + 1)
+			q.PutUsed(uint32(head), 1)
+			q.SetUsedIdx(q.UsedIdx + q.Size + 1)
 		}},
 	}
 	for _, tt := range tests {
@@ -731,42 +532,42 @@ func TestRPCBadDevice(t *testing.T) {
 			tr := newFakeTransport(t)
 			// The reply buffer (60 bytes) is shorter than msize, so the
 			// driver, not only the queue, must check the used length.
-			d, err := New(tr, tr.mem.alloc, 4096, noWait)
+			d, err := New(tr, tr.Mem.Alloc, 4096, noWait)
 			if err != nil {
 				t.Fatalf("New() error: %v", err)
 			}
 			s := &server{t: t, tr: tr, reply: echo}
-			tr.onNotify = s.serve
+			tr.OnNotify = s.serve
 			reply := make([]byte, 60)
 			if _, err := d.RPC([]byte("Tgood"), reply); err != nil {
 				t.Fatalf("first RPC error: %v", err)
 			}
-			tr.onNotify = func() {
-				head, chain := tr.queue.take()
-				tt.answer(tr.queue, head, chain)
+			tr.OnNotify = func() {
+				head, chain := tr.Queue.Take()
+				tt.answer(tr.Queue, head, chain)
 			}
-			resets := tr.resets
+			resets := tr.Resets
 			clear(reply)
 			n, err := d.RPC([]byte("Tbad"), reply)
 			if n != 0 || err == nil {
 				t.Fatalf("RPC to a bad device = %d, %v; want 0 and an error", n, err)
 			}
-			if tr.resets != resets+1 {
-				t.Errorf("Reset called %d times after the bad answer, want 1", tr.resets-resets)
+			if tr.Resets != resets+1 {
+				t.Errorf("Reset called %d times after the bad answer, want 1", tr.Resets-resets)
 			}
 			if !bytes.Equal(reply, make([]byte, len(reply))) {
 				t.Errorf("RPC to a bad device wrote into the reply: %q", reply)
 			}
 			// Later RPCs fail fast, even if the device now behaves.
-			tr.onNotify = s.serve
-			notifies := tr.notifies
+			tr.OnNotify = s.serve
+			notifies := tr.Notifies
 			for i := range 3 {
 				if n, err2 := d.RPC([]byte("Tlater"), reply); n != 0 || err2 == nil || err2.Error() != err.Error() {
 					t.Errorf("RPC #%d after the failure = %d, %v; want 0, %v", i, n, err2, err)
 				}
 			}
-			if tr.notifies != notifies || tr.resets != resets+1 {
-				t.Errorf("RPCs after the failure: %d notifies, %d resets; want none", tr.notifies-notifies, tr.resets-resets-1)
+			if tr.Notifies != notifies || tr.Resets != resets+1 {
+				t.Errorf("RPCs after the failure: %d notifies, %d resets; want none", tr.Notifies-notifies, tr.Resets-resets-1)
 			}
 		})
 	}

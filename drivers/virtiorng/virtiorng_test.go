@@ -2,232 +2,31 @@ package virtiorng
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
 	"testing"
 
 	"unigo/drivers/virtio"
+	"unigo/drivers/virtio/virtiotest"
 )
 
-// Descriptor flags (§2.7.5), as the device sees them.
-const (
-	flagNext  = 1
-	flagWrite = 2
+// The fake device is virtiotest's; these names keep the tests short.
+type (
+	fakeTransport = virtiotest.Transport
+	devQueue      = virtiotest.Queue
+	desc          = virtiotest.Desc
 )
 
-// physMem is the guest's "physical memory": one big byte slice whose
-// offset off is at physical address memBase+off. DMA hands out 4 KiB
-// aligned pieces of it, filled with garbage as real memory may be, and
-// the fake device resolves descriptor addresses through at.
-type physMem struct {
-	t      testing.TB
-	mem    []byte
-	next   int // first unallocated offset
-	allocs int
-	fail   int // fail the fail-th allocation (1-based); 0: never
-}
+const flagWrite = virtiotest.FlagWrite
 
-const memBase = 0x4000_0000
-
-func newPhysMem(t testing.TB) *physMem {
-	return &physMem{t: t, mem: bytes.Repeat([]byte{0xa5}, 4<<20)}
-}
-
-func (m *physMem) alloc(n int) ([]byte, uint64, error) {
-	m.allocs++
-	if m.allocs == m.fail {
-		return nil, 0, errors.New("physMem: out of memory")
-	}
-	off := (m.next + 4095) &^ 4095
-	if n <= 0 || off+n > len(m.mem) {
-		m.t.Errorf("DMA(%d): want 0 < n <= %d", n, len(m.mem)-off)
-		return nil, 0, errors.New("physMem: bad size")
-	}
-	m.next = off + n
-	return m.mem[off : off+n : off+n], memBase + uint64(off), nil
-}
-
-// at returns the n bytes at physical address addr, which must lie inside
-// memory the driver allocated.
-func (m *physMem) at(addr uint64, n int) []byte {
-	m.t.Helper()
-	if addr < memBase || addr-memBase+uint64(n) > uint64(m.next) {
-		m.t.Fatalf("device access [%#x, %#x) outside the allocated memory [%#x, %#x)",
-			addr, addr+uint64(n), memBase, memBase+m.next)
-	}
-	off := addr - memBase
-	return m.mem[off : off+uint64(n) : off+uint64(n)]
-}
-
-type desc struct {
-	addr  uint64
-	len   uint32
-	flags uint16
-	next  uint16
-}
-
-// devQueue is the device side of the split virtqueue (§2.7): it knows
-// only the physical addresses the transport was given.
-type devQueue struct {
-	t                  testing.TB
-	mem                *physMem
-	size               uint16
-	desc, avail, used  uint64
-	lastAvail, usedIdx uint16
-}
-
-func (q *devQueue) pending() int {
-	return int(binary.LittleEndian.Uint16(q.mem.at(q.avail+2, 2)) - q.lastAvail)
-}
-
-func (q *devQueue) descriptor(id uint16) desc {
-	q.t.Helper()
-	if id >= q.size {
-		q.t.Fatalf("device: descriptor %d >= queue size %d", id, q.size)
-	}
-	e := q.mem.at(q.desc+16*uint64(id), 16)
-	return desc{
-		addr:  binary.LittleEndian.Uint64(e[0:]),
-		len:   binary.LittleEndian.Uint32(e[8:]),
-		flags: binary.LittleEndian.Uint16(e[12:]),
-		next:  binary.LittleEndian.Uint16(e[14:]),
-	}
-}
-
-// take returns the next available chain: its head and its descriptors,
-// followed through the NEXT links.
-func (q *devQueue) take() (uint16, []desc) {
-	q.t.Helper()
-	if q.pending() == 0 {
-		q.t.Fatalf("device: no buffer available")
-	}
-	head := binary.LittleEndian.Uint16(q.mem.at(q.avail+4+2*uint64(q.lastAvail%q.size), 2))
-	q.lastAvail++
-	var chain []desc
-	for id := head; ; {
-		if len(chain) == int(q.size) {
-			q.t.Fatalf("device: chain from %d loops", head)
-		}
-		d := q.descriptor(id)
-		chain = append(chain, d)
-		if d.flags&flagNext == 0 {
-			break
-		}
-		id = d.next
-	}
-	return head, chain
-}
-
-// putUsed writes a used-ring entry without publishing it.
-func (q *devQueue) putUsed(id, length uint32) {
-	e := q.mem.at(q.used+4+8*uint64(q.usedIdx%q.size), 8)
-	binary.LittleEndian.PutUint32(e[0:], id)
-	binary.LittleEndian.PutUint32(e[4:], length)
-}
-
-func (q *devQueue) setUsedIdx(idx uint16) {
-	q.usedIdx = idx
-	binary.LittleEndian.PutUint16(q.mem.at(q.used+2, 2), idx)
-}
-
-func (q *devQueue) complete(id, length uint32) {
-	q.putUsed(id, length)
-	q.setUsedIdx(q.usedIdx + 1)
-}
-
-// fakeTransport is a virtio entropy device's transport. Notify runs onNotify,
-// the device's reaction to the driver's kick.
-type fakeTransport struct {
-	t                *testing.T
-	mem              *physMem
-	status           uint8
-	statusLog        []uint8
-	refuseFeaturesOK bool
-	offered          uint64
-	accepted         uint64
-	queueMax         uint16
-	configReads      int
-	queue            *devQueue
-	events           []string
-	resets           int
-	notifies         int
-	acks             int
-	onNotify         func()
-}
-
+// newFakeTransport returns a virtio entropy device: VERSION_1 only, a
+// 64-entry request queue and no configuration (§5.4.4).
 func newFakeTransport(t *testing.T) *fakeTransport {
-	return &fakeTransport{
-		t:        t,
-		mem:      newPhysMem(t),
-		status:   0x55,
-		offered:  virtio.FeatureVersion1,
-		queueMax: 64,
-	}
-}
-
-func (f *fakeTransport) Reset() {
-	f.events = append(f.events, "reset")
-	f.resets++
-	f.status = 0
-}
-
-func (f *fakeTransport) Status() uint8 { return f.status }
-
-func (f *fakeTransport) SetStatus(s uint8) {
-	f.events = append(f.events, fmt.Sprintf("status=%d", s))
-	f.statusLog = append(f.statusLog, s)
-	if f.refuseFeaturesOK {
-		s &^= virtio.StatusFeaturesOK
-	}
-	f.status = s
-}
-
-func (f *fakeTransport) Features() uint64 { return f.offered }
-
-func (f *fakeTransport) SetFeatures(v uint64) { f.accepted = v }
-
-func (f *fakeTransport) QueueMax(i int) uint16 {
-	if i != requestQueue {
-		return 0
-	}
-	return f.queueMax
-}
-
-func (f *fakeTransport) SetupQueue(i int, q *virtio.Queue) {
-	f.events = append(f.events, fmt.Sprintf("setup %d", i))
-	if i != requestQueue {
-		f.t.Errorf("SetupQueue(%d), want queue %d only", i, requestQueue)
-	}
-	d, a, u := q.Addresses()
-	f.queue = &devQueue{t: f.t, mem: f.mem, size: q.Size(), desc: d, avail: a, used: u}
-}
-
-func (f *fakeTransport) Notify(i int) {
-	f.events = append(f.events, fmt.Sprintf("notify %d", i))
-	f.notifies++
-	if i != requestQueue {
-		f.t.Errorf("Notify(%d), want %d", i, requestQueue)
-	}
-	if f.status&virtio.StatusDriverOK == 0 {
-		f.t.Errorf("Notify(%d) with status %#x, want DRIVER_OK set", i, f.status)
-	}
-	if f.onNotify != nil {
-		f.onNotify()
-	}
-}
-
-func (f *fakeTransport) AckInterrupt() uint32 {
-	f.events = append(f.events, "ack")
-	f.acks++
-	return 1
-}
-
-// Config: the entropy device has no configuration (§5.4.4).
-func (f *fakeTransport) Config(off int) byte {
-	f.configReads++
-	return 0
+	tr := virtiotest.NewTransport(t)
+	tr.QueueIndex = requestQueue
+	tr.QueueNumMax = 64
+	return tr
 }
 
 // pattern is the i-th byte of the device's entropy stream: a known
@@ -257,16 +56,16 @@ type source struct {
 // descriptor and returns its id and buffer.
 func (s *source) take() (uint16, []byte) {
 	s.t.Helper()
-	head, chain := s.tr.queue.take()
+	head, chain := s.tr.Queue.Take()
 	if len(chain) != 1 {
 		s.t.Fatalf("request %d is a chain of %d descriptors %+v, want 1", len(s.requests), len(chain), chain)
 	}
 	d := chain[0]
 	s.requests = append(s.requests, d)
-	if d.flags != flagWrite {
-		s.t.Errorf("request %d descriptor flags = %#x, want WRITE (%#x) only", len(s.requests)-1, d.flags, flagWrite)
+	if d.Flags != flagWrite {
+		s.t.Errorf("request %d descriptor flags = %#x, want WRITE (%#x) only", len(s.requests)-1, d.Flags, flagWrite)
 	}
-	return head, s.tr.mem.at(d.addr, int(d.len))
+	return head, s.tr.Mem.At(d.Addr, int(d.Len))
 }
 
 // fill writes the next pattern bytes into buf as the k-th request's answer.
@@ -283,10 +82,10 @@ func (s *source) fill(k int, buf []byte) int {
 // serve answers every pending request.
 func (s *source) serve() {
 	s.t.Helper()
-	for s.tr.queue.pending() > 0 {
+	for s.tr.Queue.Pending() > 0 {
 		head, buf := s.take()
 		n := s.fill(len(s.requests)-1, buf)
-		s.tr.queue.complete(uint32(head), uint32(n))
+		s.tr.Queue.Complete(uint32(head), uint32(n))
 	}
 }
 
@@ -297,8 +96,8 @@ func newServed(t *testing.T, sizes ...int) (*Device, *fakeTransport, *source) {
 	t.Helper()
 	tr := newFakeTransport(t)
 	s := &source{t: t, tr: tr, sizes: sizes}
-	tr.onNotify = s.serve
-	d, err := New(tr, tr.mem.alloc, noWait)
+	tr.OnNotify = s.serve
+	d, err := New(tr, tr.Mem.Alloc, noWait)
 	if err != nil {
 		t.Fatalf("New() error: %v", err)
 	}
@@ -316,27 +115,27 @@ func TestNew(t *testing.T) {
 	for _, offered := range []uint64{virtio.FeatureVersion1, virtio.FeatureVersion1 | 1<<0 | 1<<28 | 1<<40, ^uint64(0)} {
 		t.Run(fmt.Sprintf("offered %#x", offered), func(t *testing.T) {
 			tr := newFakeTransport(t)
-			tr.offered = offered
-			if _, err := New(tr, tr.mem.alloc, noWait); err != nil {
+			tr.Offered = offered
+			if _, err := New(tr, tr.Mem.Alloc, noWait); err != nil {
 				t.Fatalf("New() error: %v", err)
 			}
-			if tr.accepted != virtio.FeatureVersion1 {
-				t.Errorf("accepted features = %#x, want %#x (VERSION_1 only, §5.4.3)", tr.accepted, uint64(virtio.FeatureVersion1))
+			if tr.Accepted != virtio.FeatureVersion1 {
+				t.Errorf("accepted features = %#x, want %#x (VERSION_1 only, §5.4.3)", tr.Accepted, uint64(virtio.FeatureVersion1))
 			}
-			if want := []uint8{ack, ack | drv, ack | drv | fok, ack | drv | fok | dok}; !bytes.Equal(tr.statusLog, want) {
-				t.Errorf("SetStatus sequence = %v, want %v", tr.statusLog, want)
+			if want := []uint8{ack, ack | drv, ack | drv | fok, ack | drv | fok | dok}; !bytes.Equal(tr.StatusLog, want) {
+				t.Errorf("SetStatus sequence = %v, want %v", tr.StatusLog, want)
 			}
-			if tr.events[0] != "reset" {
-				t.Errorf("first step = %q (events %v), want reset", tr.events[0], tr.events)
+			if tr.Events[0] != "reset" {
+				t.Errorf("first step = %q (events %v), want reset", tr.Events[0], tr.Events)
 			}
-			if i, j := slices.Index(tr.events, "setup 0"), slices.Index(tr.events, "status=15"); i < 0 || i > j {
-				t.Errorf("events %v: want the queue set up before DRIVER_OK", tr.events)
+			if i, j := slices.Index(tr.Events, "setup 0"), slices.Index(tr.Events, "status=15"); i < 0 || i > j {
+				t.Errorf("events %v: want the queue set up before DRIVER_OK", tr.Events)
 			}
-			if tr.queue == nil || tr.queue.size != 4 {
-				t.Errorf("queue = %+v, want 4 entries (min of the device's 64 and 4)", tr.queue)
+			if tr.Queue == nil || tr.Queue.Size != 4 {
+				t.Errorf("queue = %+v, want 4 entries (min of the device's 64 and 4)", tr.Queue)
 			}
-			if tr.configReads != 0 || tr.notifies != 0 {
-				t.Errorf("New: %d config reads, %d notifies; want 0, 0", tr.configReads, tr.notifies)
+			if tr.ConfigReads != 0 || tr.Notifies != 0 {
+				t.Errorf("New: %d config reads, %d notifies; want 0, 0", tr.ConfigReads, tr.Notifies)
 			}
 		})
 	}
@@ -345,12 +144,12 @@ func TestNew(t *testing.T) {
 func TestNewQueueSize(t *testing.T) {
 	for _, tt := range []struct{ max, want uint16 }{{64, 4}, {4, 4}, {3, 2}, {1, 1}} {
 		tr := newFakeTransport(t)
-		tr.queueMax = tt.max
-		if _, err := New(tr, tr.mem.alloc, noWait); err != nil {
+		tr.QueueNumMax = tt.max
+		if _, err := New(tr, tr.Mem.Alloc, noWait); err != nil {
 			t.Fatalf("New() with QueueMax %d: %v", tt.max, err)
 		}
-		if tr.queue.size != tt.want {
-			t.Errorf("queue size with QueueMax %d = %d, want %d", tt.max, tr.queue.size, tt.want)
+		if tr.Queue.Size != tt.want {
+			t.Errorf("queue size with QueueMax %d = %d, want %d", tt.max, tr.Queue.Size, tt.want)
 		}
 	}
 }
@@ -360,29 +159,29 @@ func TestNewFails(t *testing.T) {
 		name  string
 		setup func(*fakeTransport)
 	}{
-		{"no VERSION_1", func(tr *fakeTransport) { tr.offered = 1<<0 | 1<<28 }},
-		{"no features", func(tr *fakeTransport) { tr.offered = 0 }},
-		{"FEATURES_OK does not stick", func(tr *fakeTransport) { tr.refuseFeaturesOK = true }},
-		{"no request queue", func(tr *fakeTransport) { tr.queueMax = 0 }},
-		{"DMA fails for the queue", func(tr *fakeTransport) { tr.mem.fail = 1 }},
-		{"DMA fails for the buffer", func(tr *fakeTransport) { tr.mem.fail = 2 }},
+		{"no VERSION_1", func(tr *fakeTransport) { tr.Offered = 1<<0 | 1<<28 }},
+		{"no features", func(tr *fakeTransport) { tr.Offered = 0 }},
+		{"FEATURES_OK does not stick", func(tr *fakeTransport) { tr.RefuseFeaturesOK = true }},
+		{"no request queue", func(tr *fakeTransport) { tr.QueueNumMax = 0 }},
+		{"DMA fails for the queue", func(tr *fakeTransport) { tr.Mem.Fail = 1 }},
+		{"DMA fails for the buffer", func(tr *fakeTransport) { tr.Mem.Fail = 2 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := newFakeTransport(t)
 			tt.setup(tr)
-			d, err := New(tr, tr.mem.alloc, noWait)
+			d, err := New(tr, tr.Mem.Alloc, noWait)
 			if err == nil || d != nil {
 				t.Fatalf("New() = %v, %v; want nil and an error", d, err)
 			}
-			if slices.ContainsFunc(tr.statusLog, func(s uint8) bool { return s&dok != 0 }) {
-				t.Errorf("SetStatus sequence %v sets DRIVER_OK, want never", tr.statusLog)
+			if slices.ContainsFunc(tr.StatusLog, func(s uint8) bool { return s&dok != 0 }) {
+				t.Errorf("SetStatus sequence %v sets DRIVER_OK, want never", tr.StatusLog)
 			}
-			if last := tr.statusLog[len(tr.statusLog)-1]; last != virtio.StatusFailed {
-				t.Errorf("last SetStatus = %d (sequence %v), want FAILED (%d)", last, tr.statusLog, virtio.StatusFailed)
+			if last := tr.StatusLog[len(tr.StatusLog)-1]; last != virtio.StatusFailed {
+				t.Errorf("last SetStatus = %d (sequence %v), want FAILED (%d)", last, tr.StatusLog, virtio.StatusFailed)
 			}
-			if tr.notifies != 0 {
-				t.Errorf("notified %d times, want 0", tr.notifies)
+			if tr.Notifies != 0 {
+				t.Errorf("notified %d times, want 0", tr.Notifies)
 			}
 		})
 	}
@@ -401,7 +200,7 @@ func requestLens(n int) []uint32 {
 func descLens(ds []desc) []uint32 {
 	var l []uint32
 	for _, d := range ds {
-		l = append(l, d.len)
+		l = append(l, d.Len)
 	}
 	return l
 }
@@ -424,8 +223,8 @@ func TestRead(t *testing.T) {
 			if got, want := descLens(s.requests), requestLens(size); !slices.Equal(got, want) {
 				t.Errorf("request lengths = %v, want %v", got, want)
 			}
-			if tr.notifies != len(s.requests) {
-				t.Errorf("notifies = %d, want %d (one per request)", tr.notifies, len(s.requests))
+			if tr.Notifies != len(s.requests) {
+				t.Errorf("notifies = %d, want %d (one per request)", tr.Notifies, len(s.requests))
 			}
 			if d.q.InFlight() != 0 {
 				t.Errorf("InFlight() after Read = %d, want 0", d.q.InFlight())
@@ -474,8 +273,8 @@ func TestReadEmpty(t *testing.T) {
 			t.Errorf("Read(%d bytes) = %d, %v; want 0, nil", len(b), n, err)
 		}
 	}
-	if tr.notifies != 0 {
-		t.Errorf("empty Reads notified %d times, want 0", tr.notifies)
+	if tr.Notifies != 0 {
+		t.Errorf("empty Reads notified %d times, want 0", tr.Notifies)
 	}
 }
 
@@ -491,8 +290,8 @@ func TestReadFreesDescriptors(t *testing.T) {
 			t.Fatalf("Read #%d got other bytes than the device's", i)
 		}
 	}
-	if tr.queue.size != 4 || len(s.requests) != 200 {
-		t.Errorf("queue size %d, %d requests; want 4, 200", tr.queue.size, len(s.requests))
+	if tr.Queue.Size != 4 || len(s.requests) != 200 {
+		t.Errorf("queue size %d, %d requests; want 4, 200", tr.Queue.Size, len(s.requests))
 	}
 }
 
@@ -514,12 +313,12 @@ func TestReadZeroBytes(t *testing.T) {
 		if n != 0 || !errors.Is(err, ErrDevice) {
 			t.Errorf("Read(10) from a device answering 0 bytes twice = %d, %v; want 0, ErrDevice", n, err)
 		}
-		notifies := tr.notifies
+		notifies := tr.Notifies
 		if n, err := d.Read(make([]byte, 10)); n != 0 || !errors.Is(err, ErrDevice) {
 			t.Errorf("Read after the failure = %d, %v; want 0, ErrDevice", n, err)
 		}
-		if tr.notifies != notifies {
-			t.Errorf("Read after the failure notified %d times, want 0", tr.notifies-notifies)
+		if tr.Notifies != notifies {
+			t.Errorf("Read after the failure notified %d times, want 0", tr.Notifies-notifies)
 		}
 	})
 	t.Run("twice after data", func(t *testing.T) {
@@ -535,9 +334,9 @@ func TestReadZeroBytes(t *testing.T) {
 	})
 }
 
-// BUG: Read's doc says a device answering zero bytes "twice in a row" is
-// reported, but the empty counter is never reset after a non-empty
-// answer, so two empty answers anywhere in one Read fail it.
+// Regression: a device answering zero bytes "twice in a row" is reported;
+// the empty counter once was never reset after a non-empty answer, so two
+// empty answers anywhere in one Read failed it.
 func TestReadZeroBytesNotInARow(t *testing.T) {
 	d, _, _ := newServed(t, 0, 256, 0, 256)
 	b := make([]byte, 600)
@@ -554,37 +353,37 @@ func TestReadBadDevice(t *testing.T) {
 		answer func(q *devQueue, head uint16, d desc)
 	}{
 		{"completes a descriptor not in flight", func(q *devQueue, head uint16, _ desc) {
-			q.complete(uint32((head+1)%q.size), 1)
+			q.Complete(uint32((head+1)%q.Size), 1)
 		}},
 		{"completes a descriptor beyond the queue", func(q *devQueue, _ uint16, _ desc) {
-			q.complete(uint32(q.size), 1)
+			q.Complete(uint32(q.Size), 1)
 		}},
 		{"completes id 0xffffffff", func(q *devQueue, _ uint16, _ desc) {
-			q.complete(0xffffffff, 1)
+			q.Complete(0xffffffff, 1)
 		}},
 		{"used length beyond the buffer", func(q *devQueue, head uint16, d desc) {
-			q.complete(uint32(head), d.len+1)
+			q.Complete(uint32(head), d.Len+1)
 		}},
 		{"used length 0xffffffff", func(q *devQueue, head uint16, _ desc) {
-			q.complete(uint32(head), 0xffffffff)
+			q.Complete(uint32(head), 0xffffffff)
 		}},
 		{"used index jumps past the queue size", func(q *devQueue, head uint16, _ desc) {
-			q.putUsed(uint32(head), 1)
-			q.setUsedIdx(q.usedIdx + q.size + 1)
+			q.PutUsed(uint32(head), 1)
+			q.SetUsedIdx(q.UsedIdx + q.Size + 1)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, tr, s := newServed(t)
 			// The first request is answered well, the second badly.
-			tr.onNotify = func() {
+			tr.OnNotify = func() {
 				s.serve()
-				tr.onNotify = func() {
-					head, chain := tr.queue.take()
-					tt.answer(tr.queue, head, chain[0])
+				tr.OnNotify = func() {
+					head, chain := tr.Queue.Take()
+					tt.answer(tr.Queue, head, chain[0])
 				}
 			}
-			resets := tr.resets
+			resets := tr.Resets
 			b := make([]byte, 300)
 			n, err := d.Read(b)
 			if n != 256 || !errors.Is(err, ErrDevice) {
@@ -593,18 +392,18 @@ func TestReadBadDevice(t *testing.T) {
 			if !bytes.Equal(b[:256], patternFrom(0, 256)) {
 				t.Errorf("Read(300) = % x..., want the first 256 device bytes", b[:16])
 			}
-			if tr.resets != resets+1 {
-				t.Errorf("Reset called %d times after the bad answer, want 1", tr.resets-resets)
+			if tr.Resets != resets+1 {
+				t.Errorf("Reset called %d times after the bad answer, want 1", tr.Resets-resets)
 			}
-			tr.onNotify = s.serve
-			notifies := tr.notifies
+			tr.OnNotify = s.serve
+			notifies := tr.Notifies
 			for i := range 3 {
 				if n, err2 := d.Read(b); n != 0 || !errors.Is(err2, ErrDevice) {
 					t.Errorf("Read #%d after the failure = %d, %v; want 0, ErrDevice", i, n, err2)
 				}
 			}
-			if tr.notifies != notifies || tr.resets != resets+1 {
-				t.Errorf("Reads after the failure: %d notifies, %d resets; want none", tr.notifies-notifies, tr.resets-resets-1)
+			if tr.Notifies != notifies || tr.Resets != resets+1 {
+				t.Errorf("Reads after the failure: %d notifies, %d resets; want none", tr.Notifies-notifies, tr.Resets-resets-1)
 			}
 		})
 	}
@@ -618,27 +417,27 @@ func TestReadWaits(t *testing.T) {
 	waits := 0
 	wait := func() error {
 		waits++
-		tr.events = append(tr.events, fmt.Sprintf("wait %d", waits))
+		tr.Events = append(tr.Events, fmt.Sprintf("wait %d", waits))
 		if waits%2 == 0 {
 			s.serve()
 		}
 		return nil
 	}
-	d, err := New(tr, tr.mem.alloc, wait)
+	d, err := New(tr, tr.Mem.Alloc, wait)
 	if err != nil {
 		t.Fatalf("New() error: %v", err)
 	}
-	tr.events = nil
+	tr.Events = nil
 	b := make([]byte, 300)
 	if n, err := d.Read(b); n != 300 || err != nil || !bytes.Equal(b, patternFrom(0, 300)) {
 		t.Fatalf("Read(300) = %d, %v; want 300, nil and the device's bytes", n, err)
 	}
-	if waits != 4 || tr.acks != 4 {
-		t.Errorf("wait called %d times, AckInterrupt %d; want 4, 4 (two per request)", waits, tr.acks)
+	if waits != 4 || tr.Acks != 4 {
+		t.Errorf("wait called %d times, AckInterrupt %d; want 4, 4 (two per request)", waits, tr.Acks)
 	}
 	want := []string{"notify 0", "wait 1", "ack", "wait 2", "ack", "notify 0", "wait 3", "ack", "wait 4", "ack"}
-	if !slices.Equal(tr.events, want) {
-		t.Errorf("events = %v, want %v", tr.events, want)
+	if !slices.Equal(tr.Events, want) {
+		t.Errorf("events = %v, want %v", tr.Events, want)
 	}
 }
 
@@ -647,13 +446,13 @@ func TestReadWaitError(t *testing.T) {
 	tr := newFakeTransport(t)
 	s := &source{t: t, tr: tr}
 	// The device answers the first two requests at once, then goes quiet.
-	tr.onNotify = func() {
+	tr.OnNotify = func() {
 		if len(s.requests) < 2 {
 			s.serve()
 		}
 	}
 	errWait := errors.New("wait: interrupted")
-	d, err := New(tr, tr.mem.alloc, func() error { return errWait })
+	d, err := New(tr, tr.Mem.Alloc, func() error { return errWait })
 	if err != nil {
 		t.Fatalf("New() error: %v", err)
 	}
@@ -666,21 +465,21 @@ func TestReadWaitError(t *testing.T) {
 		t.Errorf("Read(600) = % x..., want the first 512 device bytes", b[:16])
 	}
 	// The device still owns the buffers: it is reset and not used again.
-	if tr.resets != 2 || tr.acks != 0 {
-		t.Errorf("after a wait error: %d resets, %d acks; want 2 (New's and the abandon), 0", tr.resets, tr.acks)
+	if tr.Resets != 2 || tr.Acks != 0 {
+		t.Errorf("after a wait error: %d resets, %d acks; want 2 (New's and the abandon), 0", tr.Resets, tr.Acks)
 	}
 }
 
-// BUG: after a wait error the driver abandons the request but the device
-// still owns the buffer: the next Read clears that buffer while the device
-// may be writing it, and when the device completes the abandoned request
-// the next Read reports ErrDevice and resets a device that was only slow.
+// Regression: after a wait error the device still owns the buffer. The
+// driver once cleared it for the next Read and later blamed the device for
+// completing the abandoned request; now the wait error fails the device
+// for good, so the buffer it owns is not touched again.
 func TestReadAfterWaitError(t *testing.T) {
 	tr := newFakeTransport(t)
 	s := &source{t: t, tr: tr}
 	errWait := errors.New("wait: timed out")
 	failWait := true
-	d, err := New(tr, tr.mem.alloc, func() error {
+	d, err := New(tr, tr.Mem.Alloc, func() error {
 		if failWait {
 			return errWait
 		}
@@ -694,25 +493,25 @@ func TestReadAfterWaitError(t *testing.T) {
 	// it when the driver gives up waiting.
 	var slowHead uint16
 	var slowBuf []byte
-	tr.onNotify = func() {
+	tr.OnNotify = func() {
 		slowHead, slowBuf = s.take()
 		s.fill(0, slowBuf[:100])
-		tr.onNotify = nil
+		tr.OnNotify = nil
 	}
 	if _, err := d.Read(make([]byte, 256)); !errors.Is(err, errWait) {
 		t.Fatalf("Read(256) = %v, want %v", err, errWait)
 	}
-	resets := tr.resets
+	resets := tr.Resets
 	failWait = false
-	tr.onNotify = func() {
+	tr.OnNotify = func() {
 		if !bytes.Equal(slowBuf[:100], patternFrom(0, 100)) {
 			t.Errorf("the driver changed the buffer the device still owns: % x..., want % x...", slowBuf[:8], patternFrom(0, 8))
 		}
-		tr.queue.complete(uint32(slowHead), 100)
+		tr.Queue.Complete(uint32(slowHead), 100)
 	}
 	b := make([]byte, 10)
 	n, err := d.Read(b)
-	if tr.resets != resets {
+	if tr.Resets != resets {
 		t.Errorf("Read(10) = %d, %v and reset a device that only answered late; want the bytes or the failure reported at the wait error", n, err)
 	}
 }
@@ -725,9 +524,9 @@ func TestReadNoStaleBytes(t *testing.T) {
 	if n, err := d.Read(first); n != 256 || err != nil {
 		t.Fatalf("Read(256) = %d, %v; want 256, nil", n, err)
 	}
-	tr.onNotify = func() {
+	tr.OnNotify = func() {
 		head, buf := s.take()
-		tr.queue.complete(uint32(head), uint32(len(buf))) // writes nothing
+		tr.Queue.Complete(uint32(head), uint32(len(buf))) // writes nothing
 	}
 	second := make([]byte, 256)
 	if n, err := d.Read(second); n != 256 || err != nil {
