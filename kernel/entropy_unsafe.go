@@ -37,12 +37,11 @@ func seedEntropy() {
 }
 
 func readEntropy(f virtiodev.Found) error {
-	irq, err := virtiodev.OpenIRQ(f.Line)
+	wait, err := virtiodev.WaitIRQ(f.Line)
 	if err != nil {
 		return err
 	}
-	var count [8]byte
-	d, err := virtiorng.New(f.Transport, virtiodev.DMA, func() error { _, err := irq.Read(count[:]); return err })
+	d, err := virtiorng.New(f.Transport, virtiodev.DMA, wait)
 	if err != nil {
 		return fmt.Errorf("%s: %v", f.Where, err)
 	}

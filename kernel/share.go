@@ -52,12 +52,10 @@ func mountShares() {
 	}
 	clients := map[string]*ninep.Client{}
 	for _, f := range found {
-		irq, err := virtiodev.OpenIRQ(f.Line)
+		wait, err := virtiodev.WaitIRQ(f.Line)
 		if err != nil {
 			shareFatal(err.Error())
 		}
-		var count [8]byte
-		wait := func() error { _, err := irq.Read(count[:]); return err }
 		d, err := virtio9p.New(f.Transport, virtiodev.DMA, shareMsize, wait)
 		if err != nil {
 			shareFatal(fmt.Sprintf("%s: %v", f.Where, err))

@@ -2,9 +2,9 @@ package virtiodev
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"unsafe"
 
 	"unigo/drivers/acpi"
@@ -106,13 +106,8 @@ const (
 )
 
 func report(format string, args ...any) {
-	fmt.Fprintf(stderr{}, "unigo: "+format+"\n", args...)
+	fmt.Fprintf(os.Stderr, "unigo: "+format+"\n", args...)
 }
-
-// stderr writes to fd 2 without the os package's buffering concerns.
-type stderr struct{}
-
-func (stderr) Write(b []byte) (int, error) { return syscall.Write(2, b) }
 
 // ecamWindow maps ECAM's 4 KiB function pages as the scan reaches them:
 // the whole window is up to 256 MiB, of which a scan touches a few pages.

@@ -127,6 +127,18 @@ func Find(id uint32, msiLines ...int) ([]Found, error) {
 	return out, nil
 }
 
+// WaitIRQ opens an interrupt line and returns a wait function for a
+// driver that blocks until its device answers (virtio9p, virtiorng):
+// each call parks the goroutine until the device interrupts.
+func WaitIRQ(line int) (func() error, error) {
+	irq, err := OpenIRQ(line)
+	if err != nil {
+		return nil, err
+	}
+	var count [8]byte
+	return func() error { _, err := irq.Read(count[:]); return err }, nil
+}
+
 // OpenIRQ opens an interrupt line as a file: a read blocks (parking the
 // goroutine on Go's netpoller) until the device interrupts.
 func OpenIRQ(line int) (*os.File, error) {

@@ -177,29 +177,10 @@ func waitHTTP(s *server, t0 time.Time, timeout time.Duration) (time.Duration, er
 
 // treeRSS sums VmRSS (bytes) over pid and all its descendants.
 func treeRSS(pid int) (int64, error) {
-	children := map[int][]int{}
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, err
-	}
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if pp := ppid(p); pp > 0 {
-			children[pp] = append(children[pp], p)
-		}
-	}
 	var total int64
-	var walk func(int)
-	walk = func(p int) {
+	for _, p := range treePIDs(pid) {
 		total += rss(p)
-		for _, c := range children[p] {
-			walk(c)
-		}
 	}
-	walk(pid)
 	if total == 0 {
 		return 0, fmt.Errorf("no RSS for process %d", pid)
 	}
