@@ -1,11 +1,18 @@
 package kernel
 
-import "unigo/kernel/sys"
+import (
+	"strings"
+
+	"unigo/boot"
+	"unigo/kernel/sys"
+)
 
 // The kernel command line, as unigo run writes it (tools/unigo/cmdline.go):
 // space-separated tokens, each "a=" + an argument or "e=" + an environment
 // entry, percent-encoded (%XX for bytes outside '!'..'~' and for '%'), and
-// flags: "-v" for verbose milestones and statistics.
+// flags: "-v" for verbose milestones and statistics. Tokens the VMM
+// appends (QEMU microvm's "virtio_mmio.device=512@0xfeb00e00:12", read
+// by kernel/virtiodev) are neither arguments nor environment entries.
 
 const maxArgs = 256
 
@@ -21,6 +28,18 @@ func parseCmdline() {
 			profiling = true
 		}
 	})
+}
+
+// wholeTokens returns the command line without a last token that the
+// boot loader's string may have had cut off by BootInfo's limit: a cut
+// "virtio_mmio.device=512@0xfeb00e00:12" would name IRQ 1. VMMs append
+// their parameters (QEMU microvm, Firecracker), so they come last.
+func wholeTokens(bi *boot.BootInfo) string {
+	s := bi.CmdlineString()
+	if bi.CmdlineLen == boot.MaxCmdline {
+		s = s[:max(strings.LastIndexByte(s, ' '), 0)]
+	}
+	return s
 }
 
 func forEachToken(fn func(tok []byte)) {

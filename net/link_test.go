@@ -3,7 +3,9 @@ package net
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -60,6 +62,8 @@ type fakeNIC struct {
 	// virtio-net device does: (0, error).
 	failing atomic.Bool
 	refused atomic.Int64 // frames refused while failing
+	// csumRequests counts frames that asked for a checksum.
+	csumRequests atomic.Int64
 
 	mu       sync.Mutex
 	frames   int
@@ -69,6 +73,36 @@ type fakeNIC struct {
 
 func newFakeNIC(queue int) *fakeNIC {
 	return &fakeNIC{out: make(chan []byte, queue), done: make(chan struct{}), types: map[uint16]int{}}
+}
+
+// TransmitFrames joins each frame's parts and transmits them; a checksum
+// request is completed as the device would.
+func (f *fakeNIC) TransmitFrames(fs []virtionet.Frame) (int, error) {
+	frames := make([][]byte, len(fs))
+	for i, fr := range fs {
+		frames[i] = bytes.Join(fr.Parts, nil)
+		if fr.CsumOffset != 0 {
+			f.csumRequests.Add(1)
+			completeTestCsum(frames[i], int(fr.CsumStart), int(fr.CsumOffset))
+		}
+	}
+	return f.Transmit(frames...)
+}
+
+// completeTestCsum is RFC 1071 over frame[start:], stored at start+offset.
+func completeTestCsum(frame []byte, start, offset int) {
+	var sum uint32
+	b := frame[start:]
+	for i := 0; i+1 < len(b); i += 2 {
+		sum += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		sum += uint32(b[len(b)-1]) << 8
+	}
+	for sum > 0xFFFF {
+		sum = sum&0xFFFF + sum>>16
+	}
+	binary.BigEndian.PutUint16(frame[start+offset:], ^uint16(sum))
 }
 
 func (f *fakeNIC) Transmit(frames ...[]byte) (int, error) {
@@ -97,9 +131,11 @@ func (f *fakeNIC) Transmit(frames ...[]byte) (int, error) {
 	return len(frames), nil
 }
 
-func (f *fakeNIC) Receive(func([]byte)) error { return nil }
-func (f *fakeNIC) Reclaim() error             { return nil }
-func (f *fakeNIC) Interrupt()                 {}
+func (f *fakeNIC) Receive(func([]byte)) (int, error) { return 0, nil }
+func (f *fakeNIC) Reclaim() error                    { return nil }
+func (f *fakeNIC) Interrupt()                        {}
+func (f *fakeNIC) DisableRxInterrupts()              {}
+func (f *fakeNIC) EnableRxInterrupts() bool          { return false }
 
 func (f *fakeNIC) stats() (frames, maxFrame int, types map[uint16]int) {
 	f.mu.Lock()
@@ -162,10 +198,15 @@ type linkPair struct {
 	chB  *channel.Endpoint
 }
 
-func newLinkPair(t *testing.T) *linkPair {
+func newLinkPair(t *testing.T) *linkPair { t.Helper(); return newLinkPairCsum(t, false) }
+
+// newLinkPairCsum makes a pair whose link A, with txCsum, has the
+// device complete TCP and UDP checksums (the fake does, as virtio's
+// CSUM feature would); B's stack verifies every checksum it receives.
+func newLinkPairCsum(t *testing.T, txCsum bool) *linkPair {
 	t.Helper()
 	p := &linkPair{a: newLinkStack(), b: newLinkStack(), fake: newFakeNIC(1024)}
-	p.la = &link{dev: p.fake, mac: linkMACA, mtu: linkMTU}
+	p.la = &link{dev: p.fake, mac: linkMACA, mtu: linkMTU, txCsum: txCsum}
 	p.chB = channel.New(1024, linkMTU, linkMACB)
 	configureLinkStack(t, p.a, ethernet.New(p.la), linkIPA, linkMACA)
 	configureLinkStack(t, p.b, ethernet.New(p.chB), linkIPB, linkMACB)
@@ -236,7 +277,18 @@ func linkRandom(seed uint64, n int) []byte {
 }
 
 func TestLinkTCP(t *testing.T) {
-	p := newLinkPair(t)
+	for _, csum := range []bool{false, true} {
+		t.Run(fmt.Sprintf("txCsum=%v", csum), func(t *testing.T) {
+			p := newLinkPairCsum(t, csum)
+			linkTCPExchange(t, p)
+			if got := p.fake.csumRequests.Load(); csum && got == 0 || !csum && got != 0 {
+				t.Errorf("checksum requests with txCsum %v = %d", csum, got)
+			}
+		})
+	}
+}
+
+func linkTCPExchange(t *testing.T, p *linkPair) {
 	const size = 1 << 20
 	toB, toA := linkRandom(1, size), linkRandom(2, size)
 
@@ -393,10 +445,25 @@ func linkUDPExchange(t *testing.T, p *linkPair, proto tcpip.NetworkProtocolNumbe
 }
 
 func TestLinkUDP(t *testing.T) {
-	p := newLinkPair(t)
-	from := linkUDPExchange(t, p, ipv4.ProtocolNumber, linkIPB)
-	if ip := from.(*net.UDPAddr).IP; !ip.Equal(net.IPv4(192, 168, 7, 1)) {
-		t.Errorf("B saw the datagram from %v, want 192.168.7.1", ip)
+	for _, csum := range []bool{false, true} {
+		p := newLinkPairCsum(t, csum)
+		from := linkUDPExchange(t, p, ipv4.ProtocolNumber, linkIPB)
+		if ip := from.(*net.UDPAddr).IP; !ip.Equal(net.IPv4(192, 168, 7, 1)) {
+			t.Errorf("txCsum %v: B saw the datagram from %v, want 192.168.7.1", csum, ip)
+		}
+		if got := p.fake.csumRequests.Load(); csum && got == 0 || !csum && got != 0 {
+			t.Errorf("checksum requests with txCsum %v = %d", csum, got)
+		}
+	}
+}
+
+// With TX offload, an IPv6 UDP datagram's checksum is completed too
+// (IPv6 has no "no checksum": B's stack drops one without).
+func TestLinkUDP6TxCsum(t *testing.T) {
+	p := newLinkPairCsum(t, true)
+	linkUDPExchange(t, p, ipv6.ProtocolNumber, linkLocal6(linkMACB))
+	if p.fake.csumRequests.Load() == 0 {
+		t.Errorf("no checksum request for an IPv6 UDP datagram with txCsum")
 	}
 }
 

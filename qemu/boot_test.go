@@ -63,6 +63,9 @@ var buildFlags = map[string][]string{
 }
 
 func TestMain(m *testing.M) {
+	if addr := os.Getenv(tapServerEnv); addr != "" {
+		tapServe(addr) // this process is the host side of TestTapChecksumOffload
+	}
 	if a := os.Getenv("UNIGO_ACCEL"); a != "" {
 		accel = a
 	}

@@ -44,6 +44,12 @@ type Config struct {
 	Shares []Share
 	// CPU is QEMU's -cpu model ("" picks one for the accelerator).
 	CPU string
+	// NIC is the network device model: "" or "virtio" (virtio 1.x), or
+	// "virtio-legacy", a virtio-net-pci with only the legacy (pre-1.0)
+	// interface (virtio v1.2 §4.1.4.10), on pc or q35, and without
+	// mergeable receive buffers, so that frames carry the legacy 10-byte
+	// header (§5.1.6.1) as the oldest hypervisors send it.
+	NIC string
 }
 
 // Share is one host directory the guest mounts (unigo run -share).
@@ -133,7 +139,14 @@ func netArgs(c Config) ([]string, error) {
 		return nil, fmt.Errorf("unknown -net %q (want user, tap:NAME, socket:listen:PORT, socket:connect:PORT or none)", c.Net)
 	}
 	dev := "virtio-net-pci,netdev=n0"
-	if c.Machine == "microvm" {
+	switch {
+	case c.NIC == "virtio-legacy" && c.Machine == "microvm":
+		return nil, errors.New("the legacy virtio NIC is a PCI device: it needs -machine pc or q35")
+	case c.NIC == "virtio-legacy":
+		dev = "virtio-net-pci,disable-modern=on,disable-legacy=off,mrg_rxbuf=off,netdev=n0"
+	case c.NIC != "" && c.NIC != "virtio":
+		return nil, fmt.Errorf("unknown NIC model %q (want virtio or virtio-legacy)", c.NIC)
+	case c.Machine == "microvm":
 		dev = "virtio-net-device,netdev=n0"
 	}
 	if c.MAC != "" {
@@ -173,7 +186,11 @@ func Args(c Config) ([]string, error) {
 	case "microvm":
 		// No option ROMs, no legacy PIC (we use the local APIC), no default
 		// serial (we add both UARTs ourselves), no ACPI tables to build.
-		machine = "microvm,x-option-roms=off,pic=off,isa-serial=off,rtc=on,pit=on,acpi=off,auto-kernel-cmdline=off"
+		// auto-kernel-cmdline=on appends virtio_mmio.device=512@ADDR:IRQ
+		// per attached device (hw/i386/microvm.c; only without ACPI): the
+		// kernel finds its devices there (kernel/virtiodev/mmio.go) as it
+		// would under Firecracker, rather than by probing microvm's layout.
+		machine = "microvm,x-option-roms=off,pic=off,isa-serial=off,rtc=on,pit=on,acpi=off,auto-kernel-cmdline=on"
 	case "q35", "pc":
 		machine = c.Machine
 	default:

@@ -307,6 +307,17 @@ func (c Config) BAR(i int) (addr uint64, is64 bool) {
 	return addr, is64
 }
 
+// IOBAR returns the port base of BAR i when it is an I/O BAR (PCI Local
+// Bus spec 3.0 §6.2.5.1: bit 0 set, the base in bits 31:2; x86 ports are
+// 16 bits).
+func (c Config) IOBAR(i int) (port uint16, ok bool) {
+	lo := c.Read32(uint8(RegBAR0 + 4*i))
+	if lo&barIO == 0 || lo&^3 > 0xFFFF || lo&^3 == 0 {
+		return 0, false
+	}
+	return uint16(lo &^ 3), true
+}
+
 // BARInfo describes a base address register.
 type BARInfo struct {
 	Addr         uint64 // memory address, or I/O port
@@ -381,6 +392,13 @@ func (c Config) SizeBAR(i int) BARInfo {
 // EnableMemory turns on memory decoding and bus mastering (DMA).
 func (c Config) EnableMemory() {
 	c.Write16(RegCommand, c.Read16(RegCommand)|cmdMemory|cmdBusMaster)
+}
+
+// EnableIO turns on I/O decoding and bus mastering (DMA): for a device
+// whose registers are in an I/O BAR, such as a legacy virtio device's
+// BAR 0. Memory decoding is left as it is.
+func (c Config) EnableIO() {
+	c.Write16(RegCommand, c.Read16(RegCommand)|cmdIO|cmdBusMaster)
 }
 
 // Caps calls fn with each capability's id and offset.

@@ -436,6 +436,35 @@ func TestEnableMemory(t *testing.T) {
 	}
 }
 
+func TestEnableIO(t *testing.T) {
+	tests := []struct {
+		cmd, want uint16
+	}{
+		{0x0000, 0x0005},
+		{0x0002, 0x0007}, // memory decoding stays on
+		{0x0400, 0x0405}, // so does INTx disable
+		{0x0005, 0x0005},
+		{0x0146, 0x0147},
+	}
+	// Status with RW1C error bits set, which must survive (see TestEnableMemory).
+	for _, status := range []uint16{0x0010, 0xF910} {
+		forEach(t, func(t *testing.T, m method) {
+			for _, tt := range tests {
+				c, fn := testConfig(t, m)
+				binary.LittleEndian.PutUint16(fn.s[0x04:], tt.cmd)
+				binary.LittleEndian.PutUint16(fn.s[0x06:], status)
+				c.EnableIO()
+				if got := fn.u16(0x04); got != tt.want {
+					t.Errorf("EnableIO() with command %#04x: command = %#04x, want %#04x", tt.cmd, got, tt.want)
+				}
+				if got := fn.u16(0x06); got != status {
+					t.Errorf("EnableIO() with command %#04x, status %#04x: status = %#04x, want %#04x", tt.cmd, status, got, status)
+				}
+			}
+		})
+	}
+}
+
 // Writing the Status register clears exactly the RW1C bits written as 1
 // and leaves Command alone; writing Command leaves Status alone.
 func TestWrite16CommandStatus(t *testing.T) {

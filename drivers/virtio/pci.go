@@ -27,8 +27,13 @@ type PCIConfig interface {
 	Write16(off uint8, v uint16)
 	BAR(i int) (addr uint64, is64 bool)
 	EnableMemory()
+	EnableIO()
 	Caps(fn func(id, off uint8))
 }
+
+// ErrLegacyOnly: the device has no modern virtio-pci interface; it may
+// offer the legacy one (NewLegacyPCI).
+var ErrLegacyOnly = errors.New("virtio-pci: no modern interface (a legacy-only device)")
 
 // MapFunc maps n bytes at physical address phys and returns a Window on them.
 type MapFunc func(phys uint64, n uint32) (Window, error)
@@ -103,7 +108,7 @@ func NewPCI(c PCIConfig, mapw MapFunc, vector uint8) (*PCI, error) {
 	})
 	for _, t := range []uint8{cfgCommon, cfgNotify, cfgDevice} {
 		if _, ok := caps[t]; !ok {
-			return nil, fmt.Errorf("virtio-pci: no capability of type %d (a legacy-only device?)", t)
+			return nil, fmt.Errorf("%w: no capability of type %d", ErrLegacyOnly, t)
 		}
 	}
 	c.EnableMemory()
@@ -131,15 +136,17 @@ func NewPCI(c PCIConfig, mapw MapFunc, vector uint8) (*PCI, error) {
 		}
 	}
 	if msix != 0 {
-		if err := p.setupMSIX(c, msix, mapw, vector); err != nil {
+		if err := setupMSIX(c, msix, mapw, vector); err != nil {
 			return nil, err
 		}
+		p.vector = 0
 	}
 	return p, nil
 }
 
-// setupMSIX points table entry 0 at vector (PCI spec 3.0 §6.8.2).
-func (p *PCI) setupMSIX(c PCIConfig, cap uint8, mapw MapFunc, vector uint8) error {
+// setupMSIX points table entry 0 at vector on the boot CPU and enables
+// MSI-X (PCI spec 3.0 §6.8.2). Both transports use it.
+func setupMSIX(c PCIConfig, cap uint8, mapw MapFunc, vector uint8) error {
 	table := c.Read32(cap + 4)
 	base, _ := c.BAR(int(table & 7))
 	if base == 0 {
@@ -155,7 +162,6 @@ func (p *PCI) setupMSIX(c PCIConfig, cap uint8, mapw MapFunc, vector uint8) erro
 	w.Write32(12, 0)             // unmasked
 	ctl := c.Read16(cap + 2)
 	c.Write16(cap+2, ctl&^msixFunctionMask|msixEnable)
-	p.vector = 0
 	return nil
 }
 

@@ -139,7 +139,7 @@ func (c *cfgSpace) unlink(at uint8) {
 	c.t.Fatalf("unlink(%#x): no such capability", at)
 }
 
-// recConfig is a pci.Config that logs EnableMemory and Write16 calls.
+// recConfig is a pci.Config that logs EnableMemory, EnableIO and Write16 calls.
 type recConfig struct {
 	pci.Config
 	log *[]string
@@ -148,6 +148,11 @@ type recConfig struct {
 func (c recConfig) EnableMemory() {
 	*c.log = append(*c.log, "EnableMemory")
 	c.Config.EnableMemory()
+}
+
+func (c recConfig) EnableIO() {
+	*c.log = append(*c.log, "EnableIO")
+	c.Config.EnableIO()
 }
 
 func (c recConfig) Write16(off uint8, v uint16) {

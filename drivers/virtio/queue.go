@@ -24,11 +24,17 @@ const (
 // Ring flags: the driver asks the device not to interrupt when it uses
 // buffers (VIRTQ_AVAIL_F_NO_INTERRUPT, §2.7.7), and the device tells the
 // driver it need not be notified of new buffers (VIRTQ_USED_F_NO_NOTIFY,
-// §2.7.10). Both are hints, without VIRTIO_F_EVENT_IDX.
+// §2.7.10). Both are hints, used only without VIRTIO_F_EVENT_IDX.
 const (
 	availNoInterrupt = 1
 	usedNoNotify     = 1
 )
+
+// FeatureEventIdx is VIRTIO_F_EVENT_IDX (§6, bit 29): instead of the
+// flags, each side writes the ring index at which it next wants to hear
+// from the other: used_event after the available ring (the driver's), and
+// avail_event after the used ring (the device's) (§2.7.7, §2.7.10).
+const FeatureEventIdx = 1 << 29
 
 // Errors.
 var (
@@ -52,10 +58,14 @@ type Queue struct {
 	bufLen   []uint32 // length of each chain in flight, by head id (to validate used lengths); 0 otherwise
 	chainLen []uint16 // descriptors in each chain in flight, by head id
 	next     []uint16 // our copy of each descriptor's next link
-	availIdx uint16
+	availIdx uint16   // next available-ring entry (published or not)
+	pubIdx   uint16   // the index last published
+	kickIdx  uint16   // the index at the last NeedsNotify
 	lastUsed uint16
 	inFlight int
-	noIntr   bool // SuppressInterrupts
+	noIntr   bool // SuppressInterrupts, or DisableInterrupts until EnableInterrupts
+	always   bool // SuppressInterrupts: never re-enabled
+	eventIdx bool // VIRTIO_F_EVENT_IDX negotiated
 }
 
 // QueueBytes is the memory NewQueue needs for a queue of size entries:
@@ -170,24 +180,95 @@ func (q *Queue) AddChain(bufs ...Buffer) (uint16, error) {
 // Publish makes the added buffers visible to the device (§2.7.13: the
 // ring entries before the index; the atomic store orders them).
 func (q *Queue) Publish() {
+	if q.eventIdx && q.noIntr {
+		q.setUsedEvent(q.lastUsed - 1) // keep the event out of reach as lastUsed moves
+	}
+	q.pubIdx = q.availIdx
+	q.storeAvailHeader()
+}
+
+// storeAvailHeader writes the available ring's flags and index in one
+// store: with EVENT_IDX the flags must be 0 (§2.7.7.1).
+func (q *Queue) storeAvailHeader() {
 	var flags uint32
-	if q.noIntr {
+	if q.noIntr && !q.eventIdx {
 		flags = availNoInterrupt
 	}
 	p := (*uint32)(unsafe.Pointer(&q.mem[q.availOff])) // flags and idx
-	atomic.StoreUint32(p, uint32(q.availIdx)<<16|flags)
+	atomic.StoreUint32(p, uint32(q.pubIdx)<<16|flags)
 }
+
+// UseEventIdx switches the queue to VIRTIO_F_EVENT_IDX's event indexes;
+// call it before the first Publish when the feature was negotiated.
+func (q *Queue) UseEventIdx() { q.eventIdx = true }
+
+// usedEventOff and availEventOff are where the two event indexes live:
+// after the available ring's entries and after the used ring's (§2.7.6,
+// §2.7.8).
+func (q *Queue) usedEventOff() int  { return q.availOff + 4 + 2*int(q.size) }
+func (q *Queue) availEventOff() int { return q.usedOff + 4 + 8*int(q.size) }
+
+// setUsedEvent asks for an interrupt once the device has used entry v
+// (§2.7.7.2), then fences, so that a later look at the used index cannot
+// be ordered before the store (a locked instruction: x86 orders stores
+// before later loads only across one).
+func (q *Queue) setUsedEvent(v uint16) {
+	binary.LittleEndian.PutUint16(q.mem[q.usedEventOff():], v)
+	atomic.AddUint32(&fence, 0)
+}
+
+var fence uint32
 
 // SuppressInterrupts asks the device not to interrupt when it returns
 // this queue's buffers (from the next Publish on): for a transmit queue
 // whose buffers the driver takes back when it next transmits anyway.
-func (q *Queue) SuppressInterrupts() { q.noIntr = true }
+func (q *Queue) SuppressInterrupts() { q.noIntr, q.always = true, true }
 
-// NeedsNotify reports whether the device wants a notification of newly
-// published buffers: not while it says it is processing the queue
-// anyway (VIRTQ_USED_F_NO_NOTIFY). Publish first; the atomic load
-// orders the check after the index store.
+// DisableInterrupts asks the device to stop interrupting for used
+// buffers while the driver polls the ring (a hint: one interrupt may
+// still be on its way).
+func (q *Queue) DisableInterrupts() {
+	if q.noIntr {
+		return
+	}
+	q.noIntr = true
+	if q.eventIdx {
+		q.setUsedEvent(q.lastUsed - 1)
+	} else {
+		q.storeAvailHeader()
+	}
+}
+
+// EnableInterrupts re-arms the device's interrupt for the next used
+// buffer and reports whether buffers were used meanwhile: then the
+// driver must poll again rather than wait, since the device may have
+// used them before it saw the re-arm (§2.7.7.2's race).
+func (q *Queue) EnableInterrupts() (pending bool) {
+	if q.always {
+		return q.HasUsed()
+	}
+	q.noIntr = false
+	if q.eventIdx {
+		q.setUsedEvent(q.lastUsed)
+	} else {
+		q.storeAvailHeader() // XCHG: a full fence before the load below
+	}
+	return q.HasUsed()
+}
+
+// NeedsNotify reports whether the device wants a notification of the
+// buffers published since the last call: with EVENT_IDX, whether the
+// published range passed the device's avail_event (§2.7.10.2's
+// vring_need_event); without, unless the device says it is processing
+// the queue anyway (VIRTQ_USED_F_NO_NOTIFY). Publish first: its atomic
+// store orders the check after the index store.
 func (q *Queue) NeedsNotify() bool {
+	old := q.kickIdx
+	q.kickIdx = q.pubIdx
+	if q.eventIdx {
+		event := binary.LittleEndian.Uint16(q.mem[q.availEventOff():])
+		return q.pubIdx-event-1 < q.pubIdx-old
+	}
 	word := atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.mem[q.usedOff])))
 	return word&usedNoNotify == 0
 }
@@ -197,6 +278,12 @@ func (q *Queue) NeedsNotify() bool {
 // that writes an id out of range, an id not in flight, or a length
 // beyond the buffer gets ErrDevice: the caller must reset it.
 func (q *Queue) Used() (id uint16, length uint32, ok bool, err error) {
+	if q.eventIdx && !q.noIntr {
+		// Keep asking for an interrupt at the next buffer as the driver
+		// takes them (Linux's virtqueue_get_buf does the same); the fence
+		// orders the request before the look at the index below.
+		q.setUsedEvent(q.lastUsed)
+	}
 	word := atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.mem[q.usedOff])))
 	devIdx := uint16(word >> 16)
 	if devIdx == q.lastUsed {

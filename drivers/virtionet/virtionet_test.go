@@ -33,11 +33,13 @@ type fakeTransport struct {
 func newFakeTransport() *fakeTransport {
 	return &fakeTransport{
 		status:   0x55, // whatever the device was left in: Reset must clear it
-		offered:  virtio.FeatureVersion1 | FeatureMAC | FeatureStatus | 1<<0 | 1<<15,
+		offered:  virtio.FeatureVersion1 | FeatureMAC | FeatureStatus | FeatureCsum | FeatureMrgRxbuf,
 		queueMax: map[int]uint16{0: 256, 1: 256},
 		queues:   map[int]*virtio.Queue{},
-		config:   []byte{0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x01, 0x00},
-		notify:   map[int]int{},
+		// struct virtio_net_config (§5.1.4): mac, status (LINK_UP),
+		// max_virtqueue_pairs (1), mtu (1500), all little-endian.
+		config: []byte{0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x01, 0x00, 0x01, 0x00, 0xdc, 0x05},
+		notify: map[int]int{},
 	}
 }
 
@@ -88,6 +90,9 @@ func (f *fakeTransport) AckInterrupt() uint32 {
 	f.interrupt = 0
 	return s
 }
+
+// setMTU sets the configuration's mtu field (le16 at offset 10).
+func (f *fakeTransport) setMTU(mtu uint16) { binary.LittleEndian.PutUint16(f.config[10:], mtu) }
 
 func (f *fakeTransport) Config(off int) byte {
 	f.configReads++
@@ -268,7 +273,10 @@ func (n *netDevice) receive(frame []byte) {
 // collect runs Receive and returns copies of the frames delivered.
 func collect(d *Device) ([][]byte, error) {
 	var got [][]byte
-	err := d.Receive(func(f []byte) { got = append(got, bytes.Clone(f)) })
+	n, err := d.Receive(func(f []byte) { got = append(got, bytes.Clone(f)) })
+	if n != len(got) {
+		return got, fmt.Errorf("Receive() = %d, but delivered %d frames", n, len(got))
+	}
 	return got, err
 }
 
@@ -290,12 +298,14 @@ func TestNewNegotiation(t *testing.T) {
 		accepted uint64
 		mac      [6]byte
 	}{
-		{"VERSION_1 and MAC", virtio.FeatureVersion1 | FeatureMAC | FeatureStatus | 1<<0 | 1<<15 | 1<<33,
-			virtio.FeatureVersion1 | FeatureMAC, [6]byte{0x02, 0x11, 0x22, 0x33, 0x44, 0x55}},
+		// Bit 33 (ACCESS_PLATFORM) is not one the driver wants.
+		{"VERSION_1, MAC, STATUS, CSUM, MRG_RXBUF", virtio.FeatureVersion1 | FeatureMAC | FeatureStatus | FeatureCsum | FeatureMrgRxbuf | 1<<33,
+			virtio.FeatureVersion1 | FeatureMAC | FeatureStatus | FeatureCsum | FeatureMrgRxbuf, [6]byte{0x02, 0x11, 0x22, 0x33, 0x44, 0x55}},
 		{"VERSION_1 only", virtio.FeatureVersion1,
 			virtio.FeatureVersion1, [6]byte{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}},
 		{"everything", ^uint64(0),
-			virtio.FeatureVersion1 | FeatureMAC, [6]byte{0x02, 0x11, 0x22, 0x33, 0x44, 0x55}},
+			virtio.FeatureVersion1 | FeatureCsum | FeatureGuestCsum | FeatureMTU | FeatureMAC | FeatureMrgRxbuf | FeatureStatus | virtio.FeatureEventIdx,
+			[6]byte{0x02, 0x11, 0x22, 0x33, 0x44, 0x55}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -311,8 +321,11 @@ func TestNewNegotiation(t *testing.T) {
 			if d.MAC != tt.mac {
 				t.Errorf("MAC = % x, want % x", d.MAC, tt.mac)
 			}
-			if tt.accepted&FeatureMAC == 0 && tr.configReads != 0 {
-				t.Errorf("read config %d times without the MAC feature, want 0", tr.configReads)
+			if tt.accepted&(FeatureMAC|FeatureMTU) == 0 && tr.configReads != 0 {
+				t.Errorf("read config %d times without the MAC and MTU features, want 0", tr.configReads)
+			}
+			if d.Features() != tt.accepted {
+				t.Errorf("Features() = %#x, want %#x", d.Features(), tt.accepted)
 			}
 			const (
 				ack = virtio.StatusAcknowledge
@@ -361,6 +374,9 @@ func TestNewFails(t *testing.T) {
 		{"no VERSION_1", func(tr *fakeTransport, _ *fakeDMA) { tr.offered = FeatureMAC | FeatureStatus }, true},
 		{"no features at all", func(tr *fakeTransport, _ *fakeDMA) { tr.offered = 0 }, true},
 		{"FEATURES_OK does not stick", func(tr *fakeTransport, _ *fakeDMA) { tr.refuseFeaturesOK = true }, true},
+		// §5.1.4.1: a device's MTU is at least 68.
+		{"MTU 67", func(tr *fakeTransport, _ *fakeDMA) { tr.offered |= FeatureMTU; tr.setMTU(67) }, true},
+		{"MTU 0", func(tr *fakeTransport, _ *fakeDMA) { tr.offered |= FeatureMTU; tr.setMTU(0) }, true},
 		{"no RX queue", func(tr *fakeTransport, _ *fakeDMA) { tr.queueMax = map[int]uint16{1: 256} }, false},
 		{"no TX queue", func(tr *fakeTransport, _ *fakeDMA) { tr.queueMax = map[int]uint16{0: 256} }, false},
 		{"DMA fails for the RX queue", func(_ *fakeTransport, d *fakeDMA) { d.fail = 1 }, false},
@@ -606,7 +622,7 @@ func TestReceiveShort(t *testing.T) {
 	n := newNetDevice(t, newFakeTransport())
 	rxq := n.tr.queues[0]
 	size := rxq.InFlight()
-	for _, length := range []uint32{0, 1, HeaderLen - 1} {
+	for _, length := range []uint32{0, 1, HeaderLen - 1, HeaderLen} { // HeaderLen: a header and no frame
 		id, _ := n.fill(frame(1, 60))
 		n.rx.complete(id, length)
 	}
@@ -618,8 +634,8 @@ func TestReceiveShort(t *testing.T) {
 	if len(got) != 1 || !bytes.Equal(got[0], frame(7, 60)) {
 		t.Errorf("Receive() delivered %d frames, want only the 60-byte one", len(got))
 	}
-	if n.d.Stats.RxDropped != 3 || n.d.Stats.RxPackets != 1 {
-		t.Errorf("RxDropped, RxPackets = %d, %d, want 3, 1", n.d.Stats.RxDropped, n.d.Stats.RxPackets)
+	if n.d.Stats.RxDropped != 4 || n.d.Stats.RxPackets != 1 {
+		t.Errorf("RxDropped, RxPackets = %d, %d, want 4, 1", n.d.Stats.RxDropped, n.d.Stats.RxPackets)
 	}
 	if got := rxq.InFlight(); got != size {
 		t.Errorf("RX InFlight() = %d, want %d (short buffers re-posted too)", got, size)
@@ -691,11 +707,14 @@ func TestReceiveBatchDistinctBuffers(t *testing.T) {
 		n.receive(frame(i, 60+i))
 	}
 	var got [][]byte
-	err := n.d.Receive(func(f []byte) {
+	delivered, err := n.d.Receive(func(f []byte) {
 		got = append(got, f) // no copy: valid until Receive returns
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if delivered != 10 || len(got) != 10 {
+		t.Fatalf("Receive() = %d, delivered %d frames, want 10, 10", delivered, len(got))
 	}
 	for i := range 10 {
 		if i >= len(got) || !bytes.Equal(got[i], frame(i, 60+i)) {

@@ -12,6 +12,12 @@ func In8(port uint16) uint8
 // Out8 writes a byte to an I/O port. Defined in cpu_amd64.s.
 func Out8(port uint16, v uint8)
 
+// In16 reads a word from an I/O port. Defined in cpu_amd64.s.
+func In16(port uint16) uint16
+
+// Out16 writes a word to an I/O port. Defined in cpu_amd64.s.
+func Out16(port uint16, v uint16)
+
 // Out32 writes a doubleword to an I/O port. Defined in cpu_amd64.s.
 func Out32(port uint16, v uint32)
 
@@ -123,6 +129,8 @@ type Ports struct{}
 
 func (Ports) In8(port uint16) uint8       { return In8(port) }
 func (Ports) Out8(port uint16, v uint8)   { Out8(port, v) }
+func (Ports) In16(port uint16) uint16     { return In16(port) }
+func (Ports) Out16(port uint16, v uint16) { Out16(port, v) }
 func (Ports) In32(port uint16) uint32     { return In32(port) }
 func (Ports) Out32(port uint16, v uint32) { Out32(port, v) }
 

@@ -14,6 +14,20 @@ TEXT ·Out8(SB),NOSPLIT,$0-3
 	OUTB
 	RET
 
+// func In16(port uint16) uint16
+TEXT ·In16(SB),NOSPLIT,$0-10
+	MOVW	port+0(FP), DX
+	INW
+	MOVW	AX, ret+8(FP)
+	RET
+
+// func Out16(port uint16, v uint16)
+TEXT ·Out16(SB),NOSPLIT,$0-4
+	MOVW	port+0(FP), DX
+	MOVW	v+2(FP), AX
+	OUTW
+	RET
+
 // func Out32(port uint16, v uint32)
 TEXT ·Out32(SB),NOSPLIT,$0-8
 	MOVW	port+0(FP), DX

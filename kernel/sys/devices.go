@@ -93,6 +93,11 @@ var RAMEnd uintptr
 // start_info.rsdp_paddr), or 0 (set by package kernel).
 var RSDP uintptr
 
+// Cmdline is the kernel command line in whole tokens (set by package
+// kernel before the drivers in ordinary Go start): kernel/virtiodev reads
+// the virtio_mmio.device= parameters that the VMM appends to it.
+var Cmdline string
+
 // IRQ records that line gsi fired: its fds become readable.
 func IRQ(gsi int) {
 	Stats.Interrupts++

@@ -1,9 +1,10 @@
 // Package virtiodev finds virtio devices for the drivers that run as
 // ordinary Go code in a unigo guest (the network stack in unigo/net, the
-// host-directory shares in unigo/kernel): it probes QEMU microvm's
-// virtio-mmio windows and the PCI bus, maps device registers, allocates
-// DMA memory and opens interrupt lines as pollable files, all through
-// the kernel's private system calls (kernel/sys/handoff.go).
+// host-directory shares in unigo/kernel): it probes the virtio-mmio
+// windows that the kernel command line names (or else QEMU microvm's)
+// and the PCI bus, maps device registers, allocates DMA memory and opens
+// interrupt lines as pollable files, all through the kernel's private
+// system calls (kernel/sys/handoff.go).
 //
 // Wire it in: for _, f := range Find(virtio.DeviceNet, line) { drv :=
 // driver.New(f.Transport, DMA); irq, _ := OpenIRQ(f.Line) ... }.
@@ -18,16 +19,8 @@ import (
 
 	"unigo/drivers/pci"
 	"unigo/drivers/virtio"
+	"unigo/kernel/cpu"
 	"unigo/kernel/sys"
-)
-
-// QEMU microvm's virtio-mmio transports (hw/i386/microvm.c): 24 windows
-// of 512 bytes from 0xfeb00000; window i interrupts on GSI 5+i.
-const (
-	mmioBase  = 0xFEB00000
-	mmioSlots = 24
-	mmioSize  = 512
-	mmioGSI0  = 5
 )
 
 // MSI-X interrupt lines (vector sys.IRQVectorBase+line) of PCI devices,
@@ -55,55 +48,74 @@ var pciTransitional = map[uint32]uint16{
 type Found struct {
 	Transport virtio.Transport
 	Line      int    // for OpenIRQ
-	Where     string // for messages: "virtio-mmio window 3", "PCI 00:04.0"
+	Where     string // for messages: "virtio-mmio window 3", "PCI 00:04.0", "virtio-mmio at 0xfeb00e00 (IRQ 12, from the command line)"
 }
 
 // The buses are probed once: the entropy device, the shares and the NIC
 // are looked up one after the other at boot, each on the same buses.
 var (
 	probeOnce  sync.Once
-	mmioSlotID [mmioSlots]uint32 // device id per virtio-mmio window (0: none)
+	mmioFound  []mmioDevice // the virtio-mmio windows that hold a device
 	pciDevices []pci.Device
 	probeErr   error
 )
 
+// mmioDevice is a device found in a virtio-mmio window.
+type mmioDevice struct {
+	mmioWindow
+	regs virtio.Registers
+	id   uint32 // virtio device id
+}
+
 func probe() {
-	for slot := 0; slot < mmioSlots; slot++ {
-		t, err := virtio.NewMMIO(mmioRegs(mmioBase + slot*mmioSize))
+	windows, errs := mmioWindows(sys.Cmdline)
+	for _, err := range errs {
+		report("virtio-mmio: ignoring %v", err)
+	}
+	for _, w := range windows {
+		regs, err := w.registers()
+		if err != nil {
+			report("%s: %v", w.where, err)
+			continue
+		}
+		t, err := virtio.NewMMIO(regs)
 		if errors.Is(err, virtio.ErrNoDevice) {
 			continue
 		}
 		if err != nil {
-			probeErr = err
+			probeErr = fmt.Errorf("%s: %w", w.where, err)
 			return
 		}
-		mmioSlotID[slot] = t.DeviceID()
+		mmioFound = append(mmioFound, mmioDevice{w, regs, t.DeviceID()})
+		if sys.Verbose {
+			report("%s: virtio device %d", w.where, t.DeviceID())
+		}
 	}
 	pciDevices = pci.Scan(PCI())
 }
 
-// Find returns the devices of virtio device id: on virtio-mmio (microvm),
-// then on PCI (q35, pc), where each device takes the next of msiLines
-// for its interrupts (devices beyond them are left alone).
+// Find returns the devices of virtio device id: on virtio-mmio (the
+// windows the command line names, or microvm's), then on PCI (q35, pc),
+// where each device takes the next of msiLines for its interrupts
+// (devices beyond them are left alone).
 func Find(id uint32, msiLines ...int) ([]Found, error) {
 	probeOnce.Do(probe)
 	if probeErr != nil {
 		return nil, probeErr
 	}
 	var out []Found
-	for slot, dev := range mmioSlotID {
-		if dev != id {
+	for _, d := range mmioFound {
+		if d.id != id {
 			continue
 		}
-		t, err := virtio.NewMMIO(mmioRegs(mmioBase + slot*mmioSize))
+		t, err := virtio.NewMMIO(d.regs)
 		if err != nil {
-			return out, err
+			return out, fmt.Errorf("%s: %w", d.where, err)
 		}
-		gsi := mmioGSI0 + slot
-		if gsi >= sys.MaxGSI {
-			return out, fmt.Errorf("virtio device %d in window %d: GSI %d beyond the kernel's %d lines", id, slot, gsi, sys.MaxGSI)
+		if d.line >= sys.MaxGSI {
+			return out, fmt.Errorf("%s: virtio device %d interrupts on GSI %d, beyond the kernel's %d lines", d.where, id, d.line, sys.MaxGSI)
 		}
-		out = append(out, Found{Transport: t, Line: gsi, Where: fmt.Sprintf("virtio-mmio window %d", slot)})
+		out = append(out, Found{Transport: t, Line: d.line, Where: d.where})
 	}
 	if len(out) > 0 {
 		return out, nil
@@ -117,15 +129,49 @@ func Find(id uint32, msiLines ...int) ([]Found, error) {
 		}
 		line := msiLines[0]
 		msiLines = msiLines[1:]
+		where := fmt.Sprintf("PCI %02x:%02x.%d", d.Config.Bus, d.Config.Slot, d.Config.Func)
+		var t virtio.Transport
 		t, err := virtio.NewPCI(d.Config, MapWindow, sys.IRQVectorBase+uint8(line))
-		if err != nil {
-			return out, err
+		if errors.Is(err, virtio.ErrLegacyOnly) && d.ID == pciTransitional[id] {
+			t, err = legacyPCI(d.Config, line)
+			where += " (legacy interface)"
 		}
-		out = append(out, Found{Transport: t, Line: line | sys.IRQMSI,
-			Where: fmt.Sprintf("PCI %02x:%02x.%d", d.Config.Bus, d.Config.Slot, d.Config.Func)})
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", where, err)
+		}
+		out = append(out, Found{Transport: t, Line: line | sys.IRQMSI, Where: where})
 	}
 	return out, nil
 }
+
+// legacyPCI drives a device through the pre-1.0 interface: its
+// registers are I/O ports in BAR 0 (virtio v1.2 §4.1.4.10). Its
+// interrupts must come as MSI-X messages: the kernel routes no PCI INTx
+// lines.
+func legacyPCI(c pci.Config, line int) (virtio.Transport, error) {
+	port, ok := c.IOBAR(0)
+	if !ok {
+		return nil, errors.New("legacy virtio device without an I/O BAR 0")
+	}
+	t, err := virtio.NewLegacyPCI(c, ports(port), MapWindow, sys.IRQVectorBase+uint8(line))
+	if err != nil {
+		return nil, err
+	}
+	if !t.MSIX() {
+		return nil, errors.New("legacy virtio device without MSI-X (INTx is not routed)")
+	}
+	return t, nil
+}
+
+// ports is a register block in I/O space (virtio.Window).
+type ports uint16
+
+func (p ports) Read8(off uintptr) uint8       { return cpu.In8(uint16(p) + uint16(off)) }
+func (p ports) Write8(off uintptr, v uint8)   { cpu.Out8(uint16(p)+uint16(off), v) }
+func (p ports) Read16(off uintptr) uint16     { return cpu.In16(uint16(p) + uint16(off)) }
+func (p ports) Write16(off uintptr, v uint16) { cpu.Out16(uint16(p)+uint16(off), v) }
+func (p ports) Read32(off uintptr) uint32     { return cpu.In32(uint16(p) + uint16(off)) }
+func (p ports) Write32(off uintptr, v uint32) { cpu.Out32(uint16(p)+uint16(off), v) }
 
 // WaitIRQ opens an interrupt line and returns a wait function for a
 // driver that blocks until its device answers (virtio9p, virtiorng):

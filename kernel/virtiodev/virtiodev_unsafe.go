@@ -10,22 +10,34 @@ import (
 	"unigo/kernel/sys"
 )
 
-// mmioRegs is a virtio-mmio window, identity-mapped uncached by the kernel.
-type mmioRegs uintptr
-
 // at turns a device address into a pointer: MMIO and DMA memory is not Go
 // memory, so the bits are reinterpreted rather than converted.
 func at(addr uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&addr)) }
 
+// mmioRegs is a virtio-mmio window, identity-mapped uncached: accesses
+// past its size read as all ones and write nothing, as on an absent
+// device, so that a driver reading a configuration field the VMM's
+// window is too small for never reaches another device's registers.
+type mmioRegs struct{ base, size uintptr }
+
+// holds reports whether the 32-bit register at off lies in the window.
+func (m mmioRegs) holds(off uintptr) bool { return off < m.size && m.size-off >= 4 }
+
 // Read32 is an uncached device read; the atomic load keeps the compiler
 // from merging or dropping it.
 func (m mmioRegs) Read32(off uintptr) uint32 {
-	return atomic.LoadUint32((*uint32)(at(uintptr(m) + off)))
+	if !m.holds(off) {
+		return ^uint32(0)
+	}
+	return atomic.LoadUint32((*uint32)(at(m.base + off)))
 }
 
 // Write32 is an uncached device write.
 func (m mmioRegs) Write32(off uintptr, v uint32) {
-	atomic.StoreUint32((*uint32)(at(uintptr(m)+off)), v)
+	if !m.holds(off) {
+		return
+	}
+	atomic.StoreUint32((*uint32)(at(m.base+off)), v)
 }
 
 // DMA gets device-visible memory from the kernel: physical ==

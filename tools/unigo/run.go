@@ -47,6 +47,7 @@ type runOpts struct {
 	shares         []qemu.Share
 	cpu            string
 	prof           bool
+	nic            string
 }
 
 func runCmd(argv []string) int {
@@ -64,7 +65,7 @@ func runCmd(argv []string) int {
 	fs.BoolVar(&o.prof, "prof", false, "sample where the guest's CPU goes (1 kHz) and print the hottest functions on stderr when it stops")
 	fs.StringVar(&o.net, "net", "user", "network: user (QEMU's NAT; guest 10.0.2.15), tap:NAME, socket:listen:PORT, socket:connect:PORT (guest to guest) or none")
 	fs.StringVar(&o.mac, "mac", "", "the NIC's MAC `address` (default 52:54:00:12:34:56)")
-	nic := fs.String("nic", "virtio", "NIC model: virtio (e1000 is reserved for bare-metal support, not implemented yet)")
+	nic := fs.String("nic", "virtio", "NIC model: virtio, or virtio-legacy (the pre-1.0 interface, as old hypervisors offer it; -machine pc or q35). e1000 is reserved for bare-metal support, not implemented yet")
 	fs.Func("p", "forward `[tcp:|udp:]HOST:GUEST` port from the host's 127.0.0.1 to the guest (repeatable; -net user)", func(v string) error {
 		p := strings.Split(v, ":")
 		proto := "tcp"
@@ -110,8 +111,15 @@ func runCmd(argv []string) int {
 		rest = rest[1:]
 	}
 	o.args = rest
-	if *nic != "virtio" {
-		fmt.Fprintf(os.Stderr, "unigo run: -nic %s is not supported yet (only virtio)\n", *nic)
+	switch *nic {
+	case "virtio", "virtio-legacy":
+		o.nic = *nic
+	default:
+		fmt.Fprintf(os.Stderr, "unigo run: -nic %s is not supported yet (virtio or virtio-legacy)\n", *nic)
+		return exitUsage
+	}
+	if o.nic == "virtio-legacy" && o.machine == "microvm" {
+		fmt.Fprintln(os.Stderr, "unigo run: -nic virtio-legacy is a PCI device: it needs -machine pc or q35")
 		return exitUsage
 	}
 	if o.mem < 2 || o.smp < 1 {
@@ -198,7 +206,7 @@ func run(o *runOpts) (int, error) {
 		Kernel: kernel, Machine: o.machine, Accel: o.accel, MemMB: o.mem, SMP: o.smp,
 		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose) + netParams(o) + shareParams(o) + profParam(o),
 		StdoutFD: 3, StderrFD: 4, ControlFD: 5,
-		Net: o.net, Forwards: o.forwards, MAC: o.mac, Shares: o.shares, CPU: o.cpu,
+		Net: o.net, Forwards: o.forwards, MAC: o.mac, Shares: o.shares, CPU: o.cpu, NIC: o.nic,
 	})
 	if err != nil {
 		return exitUsage, err

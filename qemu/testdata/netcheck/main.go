@@ -7,9 +7,14 @@
 //	addrs              print the local address used to reach the gateway
 //	ping6 ADDR ZONE    ICMPv6 echo (a Linux "ping socket") to ADDR on NIC ZONE
 //	interfaces         print net.Interfaces with their addresses, then net.InterfaceAddrs
+//	fetch URL          HTTP GET, print status, body length and SHA-256
+//	post URL N         HTTP POST of N pattern bytes, print status and the reply
+//	netstats           print the NIC's counters and negotiated features
 package main
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net"
@@ -20,7 +25,50 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	unet "unigo/net"
 )
+
+// Pattern is the body of post: byte i is i*7+i/251, so that a dropped,
+// duplicated or reordered segment changes the digest.
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i/251)
+	}
+	return b
+}
+
+func fetch(url string) error {
+	c := &http.Client{Timeout: 60 * time.Second}
+	r, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer r.Body.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, r.Body)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("fetch %s: %d %d bytes sha256 %x\n", url, r.StatusCode, n, h.Sum(nil))
+	return nil
+}
+
+func post(url string, n int) error {
+	c := &http.Client{Timeout: 60 * time.Second}
+	r, err := c.Post(url, "application/octet-stream", bytes.NewReader(pattern(n)))
+	if err != nil {
+		return err
+	}
+	defer r.Body.Close()
+	reply, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("post %s: %d %s\n", url, r.StatusCode, strings.TrimSpace(string(reply)))
+	return nil
+}
 
 func main() {
 	args := os.Args[1:]
@@ -47,6 +95,18 @@ func main() {
 			zone, _ := strconv.Atoi(args[2])
 			err = ping6(args[1], uint32(zone))
 			args = args[3:]
+		case "fetch":
+			err = fetch(args[1])
+			args = args[2:]
+		case "post":
+			n, _ := strconv.Atoi(args[2])
+			err = post(args[1], n)
+			args = args[3:]
+		case "netstats":
+			s, ok := unet.NICStats()
+			fmt.Printf("netstats ok=%v features=[%s] mtu=%d link=%v tx_csum_offloaded=%d rx_csum_completed=%d rx=%d tx=%d rx_dropped=%d tx_dropped=%d rx_polls=%d\n",
+				ok, s.Features, s.MTU, s.LinkUp, s.TxCsumOffloaded, s.RxCsumCompleted, s.RxPackets, s.TxPackets, s.RxDropped, s.TxDropped, s.RxPolls)
+			args = args[1:]
 		case "interfaces":
 			err = interfaces()
 			args = args[1:]
