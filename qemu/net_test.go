@@ -187,13 +187,17 @@ func testHTTPServer(t *testing.T, machine string) {
 		t.Fatal(err)
 	}
 	var st struct {
-		Unigo    bool   `json:"unigo"`
-		Syscalls uint64 `json:"syscalls"`
+		Unigo     bool   `json:"unigo"`
+		Syscalls  uint64 `json:"syscalls"`
+		RxPackets uint64 `json:"rx_packets"`
+		TxPackets uint64 `json:"tx_packets"`
+		NIC       string `json:"nic_features"`
 	}
 	json.NewDecoder(r.Body).Decode(&st)
 	r.Body.Close()
-	if !st.Unigo || st.Syscalls == 0 {
-		t.Errorf("status.json = %+v, want the kernel's statistics", st)
+	// Hundreds of requests have been served: each took packets both ways.
+	if !st.Unigo || st.Syscalls == 0 || st.RxPackets < 200 || st.TxPackets < 200 || !strings.Contains(st.NIC, "MAC") {
+		t.Errorf("status.json = %+v, want the kernel's and the NIC's statistics", st)
 	}
 	r, err = http.Get(base + "/files/index.html")
 	if err != nil {

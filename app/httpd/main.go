@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"unigo/kernel"
+	unet "unigo/net"
 )
 
 var started = time.Now()
@@ -30,6 +31,14 @@ type status struct {
 	Switches   uint64  `json:"context_switches,omitempty"`
 	Interrupts uint64  `json:"interrupts,omitempty"`
 	PageFaults uint64  `json:"page_faults,omitempty"`
+	// The NIC's counters (virtio-net).
+	RxPackets  uint64 `json:"rx_packets,omitempty"`
+	TxPackets  uint64 `json:"tx_packets,omitempty"`
+	RxDropped  uint64 `json:"rx_dropped,omitempty"`
+	TxDropped  uint64 `json:"tx_dropped,omitempty"`
+	NICOffload uint64 `json:"tx_checksums_offloaded,omitempty"`
+	NICPolls   uint64 `json:"rx_polls,omitempty"`
+	NIC        string `json:"nic_features,omitempty"`
 }
 
 func current() status {
@@ -42,6 +51,10 @@ func current() status {
 		s.FramesMiB = float64(k.FramesInUse*4096) / (1 << 20)
 		s.PeakMiB = float64(k.FramesPeak*4096) / (1 << 20)
 		s.Syscalls, s.Switches, s.Interrupts, s.PageFaults = k.Syscalls, k.ContextSwitches, k.Interrupts, k.PageFaults
+	}
+	if n, ok := unet.NICStats(); ok {
+		s.RxPackets, s.TxPackets, s.RxDropped, s.TxDropped = n.RxPackets, n.TxPackets, n.RxDropped, n.TxDropped
+		s.NICOffload, s.NICPolls, s.NIC = n.TxCsumOffloaded, n.RxPolls, n.Features
 	}
 	return s
 }
@@ -58,6 +71,10 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <tr><td>context switches</td><td>{{.Switches}}</td></tr>
 <tr><td>interrupts</td><td>{{.Interrupts}}</td></tr>
 <tr><td>page faults</td><td>{{.PageFaults}}</td></tr>{{end}}
+{{if .NIC}}<tr><td>packets received (dropped)</td><td>{{.RxPackets}} ({{.RxDropped}})</td></tr>
+<tr><td>packets sent (dropped)</td><td>{{.TxPackets}} ({{.TxDropped}})</td></tr>
+<tr><td>receive polls</td><td>{{.NICPolls}}</td></tr>
+<tr><td>NIC features</td><td>{{.NIC}}</td></tr>{{end}}
 </table>
 <p><a href="/status.json">status.json</a> · <a href="/files/">files</a>
 `))
