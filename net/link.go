@@ -63,8 +63,10 @@ func findNIC() (*link, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &link{dev: dev, irq: irq, mac: tcpip.LinkAddress(dev.MAC[:]),
-		mtu: uint32(dev.MTU + header.EthernetMinimumSize), txCsum: dev.OffloadsTxCsum()}, nil
+	l := &link{dev: dev, irq: irq, mac: tcpip.LinkAddress(dev.MAC[:]),
+		mtu: uint32(dev.MTU + header.EthernetMinimumSize), txCsum: dev.OffloadsTxCsum()}
+	registerStats(l, dev)
+	return l, nil
 }
 
 var errNoNIC = errors.New("no network device (virtio-net on virtio-mmio or PCI)")

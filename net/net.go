@@ -80,7 +80,6 @@ func start() error {
 		return fmt.Errorf("NIC: %v", err)
 	}
 	addAddr(s, nicEthernet, linkLocal6(link.mac), 64)
-	nic.Store(link)
 	go link.run()
 	if static {
 		apply(s, routes, cfg)

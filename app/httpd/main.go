@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"unigo/kernel"
-	unet "unigo/net"
 )
 
 var started = time.Now()
@@ -52,7 +51,7 @@ func current() status {
 		s.PeakMiB = float64(k.FramesPeak*4096) / (1 << 20)
 		s.Syscalls, s.Switches, s.Interrupts, s.PageFaults = k.Syscalls, k.ContextSwitches, k.Interrupts, k.PageFaults
 	}
-	if n, ok := unet.NICStats(); ok {
+	if n, ok := kernel.NICStats(); ok {
 		s.RxPackets, s.TxPackets, s.RxDropped, s.TxDropped = n.RxPackets, n.TxPackets, n.RxDropped, n.TxDropped
 		s.NICOffload, s.NICPolls, s.NIC = n.TxCsumOffloaded, n.RxPolls, n.Features
 	}
