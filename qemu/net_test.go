@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -443,5 +444,74 @@ func TestSLAAC(t *testing.T) {
 	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", images["netcheck"], "--", "wait6", "get", fmt.Sprintf("http://[fec0::2]:%d/", port))
 	if r.code != 0 || !strings.Contains(r.stdout, "global6 prefix fec0::/64\n") || !strings.Contains(r.stdout, ": 200 ok") {
 		t.Errorf("SLAAC = status %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestHTTPSustainedLoad keeps eight keep-alive clients busy for several
+// seconds, as wrk does: a lost notification or interrupt (a device that
+// misses an EVENT_IDX crossing, a poll loop that forgets to re-arm) stops
+// the NIC for good, and every round after it completes nothing.
+func TestHTTPSustainedLoad(t *testing.T) {
+	for _, machine := range []string{"microvm", "q35"} {
+		t.Run(machine, func(t *testing.T) { testSustainedLoad(t, machine) })
+	}
+}
+
+func testSustainedLoad(t *testing.T, machine string) {
+	port := freePort(t, "tcp")
+	g := startGuest(t, images["httpd"], []string{"-machine", machine, "-p", fmt.Sprintf("%d:8080", port)})
+	g.waitFor(t, "listening on :8080", 2*time.Minute)
+	url := fmt.Sprintf("http://127.0.0.1:%d/hello", port)
+	const (
+		workers = 8
+		rounds  = 5
+		round   = 3 * time.Second
+		minDone = 30 // per round: TCG serves hundreds a second; a stall serves none
+	)
+	tr := &http.Transport{MaxIdleConnsPerHost: workers}
+	c := &http.Client{Timeout: 10 * time.Second, Transport: tr}
+	defer tr.CloseIdleConnections()
+	get := func() error {
+		r, err := c.Get(url)
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil || r.StatusCode != 200 || string(b) != "hello\n" {
+			return fmt.Errorf("%d %q %v", r.StatusCode, b, err)
+		}
+		return nil
+	}
+	for end := time.Now().Add(time.Minute); get() != nil; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("httpd never answered:\n%s", g.output())
+		}
+	}
+	for n := 0; n < rounds; n++ {
+		var done atomic.Int64
+		errs := make(chan error, workers)
+		stop := time.Now().Add(round)
+		for w := 0; w < workers; w++ {
+			go func() {
+				for time.Now().Before(stop) {
+					if err := get(); err != nil {
+						errs <- err
+						return
+					}
+					done.Add(1)
+				}
+				errs <- nil
+			}()
+		}
+		for w := 0; w < workers; w++ {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v (%d requests done)\n%s", n, err, done.Load(), g.output())
+			}
+		}
+		if done.Load() < minDone {
+			t.Fatalf("round %d: %d requests in %v, want at least %d", n, done.Load(), round, minDone)
+		}
+		t.Logf("round %d: %d requests in %v", n, done.Load(), round)
 	}
 }

@@ -61,6 +61,7 @@ type Queue struct {
 	availIdx uint16   // next available-ring entry (published or not)
 	pubIdx   uint16   // the index last published
 	kickIdx  uint16   // the index at the last NeedsNotify
+	kickUsed uint16   // the device's used index at the last NeedsNotify
 	lastUsed uint16
 	inFlight int
 	noIntr   bool // SuppressInterrupts, or DisableInterrupts until EnableInterrupts
@@ -262,12 +263,23 @@ func (q *Queue) EnableInterrupts() (pending bool) {
 // vring_need_event); without, unless the device says it is processing
 // the queue anyway (VIRTQ_USED_F_NO_NOTIFY). Publish first: its atomic
 // store orders the check after the index store.
+//
+// With EVENT_IDX it also kicks a device that holds buffers published
+// before and has returned none since the last call: a device may miss
+// the crossing, and then it waits for a notification the rule will
+// never send again. QEMU 7.2's virtio-net does, under load: its
+// virtqueue_pop moves avail_event without a fence before its last look
+// at the available index, and its transmit-completion path does not
+// look again. A spurious notification costs one register write.
 func (q *Queue) NeedsNotify() bool {
 	old := q.kickIdx
 	q.kickIdx = q.pubIdx
 	if q.eventIdx {
 		event := binary.LittleEndian.Uint16(q.mem[q.availEventOff():])
-		return q.pubIdx-event-1 < q.pubIdx-old
+		used := uint16(atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.mem[q.usedOff]))) >> 16)
+		stalled := used == q.kickUsed && old != used // work outstanding, none returned
+		q.kickUsed = used
+		return q.pubIdx-event-1 < q.pubIdx-old || stalled && q.pubIdx != old
 	}
 	word := atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.mem[q.usedOff])))
 	return word&usedNoNotify == 0
