@@ -70,6 +70,7 @@ func start() error {
 	cfg, static := config()
 	kernel.AddFile("/etc/hosts", []byte("127.0.0.1\tlocalhost\n::1\tlocalhost\n"))
 	kernel.AddFile("/etc/resolv.conf", []byte(cfg.resolvConf()))
+	kernel.AddFile(somaxconnPath, []byte(fmt.Sprintf("%d\n", somaxconn)))
 
 	link, err := findNIC()
 	if err != nil {
@@ -141,3 +142,14 @@ func linkLocal6(mac tcpip.LinkAddress) tcpip.Address {
 	a[13], a[14], a[15] = m[3], m[4], m[5]
 	return tcpip.AddrFrom16(a)
 }
+
+// Go's net package sizes every listen backlog from somaxconn, read from
+// this file (net/sock_linux.go maxListenerBacklog), and falls back to
+// syscall.SOMAXCONN, 128, when it is missing. Linux has defaulted to
+// 4096 since 5.4 (commit 19f92a030ca6, "net: increase SOMAXCONN to
+// 4096"); with 128 a burst of connections overflows the accept queue and
+// the peers' SYNs wait for retransmission.
+const (
+	somaxconnPath = "/proc/sys/net/core/somaxconn"
+	somaxconn     = 4096
+)

@@ -70,33 +70,34 @@ func BenchmarkBoot(b *testing.B) {
 }
 
 // BenchmarkSyscallLatency runs the same program in unigo and as a Linux
-// process: a trivial syscall (getpid) and a 1-byte read of a tmpfs file,
-// which unigo hands off to its file-server goroutine.
+// process: a trivial syscall (getpid), a 1-byte read of a tmpfs file and
+// a 1-byte read of a loopback TCP socket that holds data (both of which
+// unigo hands off to its server goroutine), and a 1-byte TCP ping-pong
+// over loopback.
 func BenchmarkSyscallLatency(b *testing.B) {
-	re := regexp.MustCompile(`getpid_ns=(\d+) pread1_ns=(\d+)`)
-	var ug, up, lg, lp []float64
-	for i := 0; i < b.N; i++ {
-		out, err := exec.Command(unigoBin, "run", "-accel", accel, images["latency"]).Output()
+	names := []string{"getpid", "pread1", "sockread1", "tcprtt"}
+	re := regexp.MustCompile(`getpid_ns=(\d+) pread1_ns=(\d+) sockread1_ns=(\d+) tcprtt_ns=(\d+)`)
+	unigo := make([][]float64, len(names))
+	linux := make([][]float64, len(names))
+	collect := func(who string, into [][]float64, cmd *exec.Cmd) {
+		out, err := cmd.Output()
 		m := re.FindStringSubmatch(string(out))
 		if err != nil || m == nil {
-			b.Fatalf("unigo: %v %q", err, out)
+			b.Fatalf("%s: %v %q", who, err, out)
 		}
-		g, _ := strconv.ParseFloat(m[1], 64)
-		p, _ := strconv.ParseFloat(m[2], 64)
-		ug, up = append(ug, g), append(up, p)
-		out, err = exec.Command(natives["latency"]).Output()
-		m = re.FindStringSubmatch(string(out))
-		if err != nil || m == nil {
-			b.Fatalf("linux: %v %q", err, out)
+		for i := range names {
+			v, _ := strconv.ParseFloat(m[i+1], 64)
+			into[i] = append(into[i], v)
 		}
-		g, _ = strconv.ParseFloat(m[1], 64)
-		p, _ = strconv.ParseFloat(m[2], 64)
-		lg, lp = append(lg, g), append(lp, p)
 	}
-	b.ReportMetric(median(ug), "unigo-getpid-ns")
-	b.ReportMetric(median(lg), "linux-getpid-ns")
-	b.ReportMetric(median(up), "unigo-pread1-ns")
-	b.ReportMetric(median(lp), "linux-pread1-ns")
+	for i := 0; i < b.N; i++ {
+		collect("unigo", unigo, exec.Command(unigoBin, "run", "-accel", accel, images["latency"]))
+		collect("linux", linux, exec.Command(natives["latency"]))
+	}
+	for i, n := range names {
+		b.ReportMetric(median(unigo[i]), "unigo-"+n+"-ns")
+		b.ReportMetric(median(linux[i]), "linux-"+n+"-ns")
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

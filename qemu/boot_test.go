@@ -592,7 +592,7 @@ removed: true
 func TestImageWithoutFilesHasEmptyRoot(t *testing.T) {
 	// Without -files the root holds only /tmp; the hand-off still serves it.
 	r := boot(t, "latency", nil)
-	if r.code != 0 || !regexp.MustCompile(`^getpid_ns=\d+ pread1_ns=\d+\n$`).MatchString(r.stdout) {
+	if r.code != 0 || !regexp.MustCompile(`^getpid_ns=\d+ pread1_ns=\d+ sockread1_ns=\d+ tcprtt_ns=\d+\n$`).MatchString(r.stdout) {
 		t.Errorf("latency = status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -39,6 +39,7 @@ const (
 	WaitPoll         // on an epoll instance (Obj)
 	WaitHandoff      // for the kernel's server goroutine to answer
 	WaitServe        // the server, for the next request
+	WaitSlot         // for a free hand-off request slot, to restart its syscall
 )
 
 // Slice is the round-robin time slice.

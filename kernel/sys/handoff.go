@@ -71,7 +71,7 @@ func handoff(nr uintptr, args [6]uintptr) uintptr {
 		}
 	}
 	if id < 0 {
-		return errno(EAGAIN)
+		return waitForSlot()
 	}
 	reqs[id] = request{used: true, slot: Sched.CurrentIndex(), nr: nr, args: args}
 	enqueue(id)
@@ -110,26 +110,73 @@ func wakeServer() {
 	}
 }
 
-// take pops the next request and writes it to the server's record.
+// createID is the id of a socket creation the kernel asks for on its own
+// (see sock.create): the server's answer completes no request.
+const createID = maxRequests
+
+// take pops the next request and writes it to the server's record. A
+// request on a socket the server has not made yet is preceded by that
+// socket's creation, which holds no slot; the close of such a socket is
+// dropped here, as the server never heard of it.
 func take(record uintptr) (int, bool) {
 	if qlen == 0 {
 		return 0, false
 	}
-	id := queue[qhead]
-	qhead = (qhead + 1) % maxRequests
-	qlen--
-	r := &reqs[id]
 	b, ok := userBytes(record, RecordLen*8, true)
 	if !ok {
 		return 0, false
 	}
-	words := [RecordLen]uintptr{uintptr(id), r.nr, r.args[0], r.args[1], r.args[2], r.args[3], r.args[4], r.args[5]}
+	words, ok := next()
+	if !ok {
+		return 0, false
+	}
 	for i, w := range words {
 		for k := 0; k < 8; k++ {
 			b[i*8+k] = byte(w >> (8 * k))
 		}
 	}
-	return id, true
+	return int(words[0]), true
+}
+
+// next pops the next request for the server (take) as its record:
+// [id, nr, a0..a5].
+func next() ([RecordLen]uintptr, bool) {
+	for qlen > 0 {
+		id := queue[qhead]
+		r := &reqs[id]
+		h, isSocket := socketOf(r)
+		if isSocket && !socks[h].created {
+			if r.nr == sysClose|NetCall {
+				qhead, qlen = (qhead+1)%maxRequests, qlen-1
+				socks[h] = sock{}
+				r.used = false
+				slotFreed()
+				continue
+			}
+			c := &socks[h].create
+			socks[h].created = true
+			return [RecordLen]uintptr{createID, sysSocket | NetCall, uintptr(c[0]), uintptr(c[1]), uintptr(c[2]), uintptr(h)}, true
+		}
+		qhead, qlen = (qhead+1)%maxRequests, qlen-1
+		if isSocket && r.nr == sysClose|NetCall {
+			socks[h] = sock{} // the server closes it before anything queued later
+		}
+		return [RecordLen]uintptr{uintptr(id), r.nr, r.args[0], r.args[1], r.args[2], r.args[3], r.args[4], r.args[5]}, true
+	}
+	return [RecordLen]uintptr{}, false
+}
+
+// socketOf returns the handle of r's socket: every socket request names
+// it first.
+func socketOf(r *request) (int, bool) {
+	if r.nr&NetCall == 0 {
+		return 0, false
+	}
+	h := int(r.args[0])
+	if h <= 0 || h >= MaxSockets || !socks[h].used {
+		return 0, false
+	}
+	return h, true
 }
 
 // serve is SysServe.
@@ -145,6 +192,7 @@ func serve(f *trap.Frame) uintptr {
 		}
 		r.used = false
 		Handoffs++
+		slotFreed()
 	}
 	if id, ok := take(record); ok {
 		return uintptr(id)

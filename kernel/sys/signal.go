@@ -79,7 +79,7 @@ func kill(tid, sig int) uintptr {
 			return 0
 		}
 		t.Pending |= bit(sig)
-		waitsForServer := t.Wait == sched.WaitHandoff || t.Wait == sched.WaitServe
+		waitsForServer := t.Wait == sched.WaitHandoff || t.Wait == sched.WaitServe || t.Wait == sched.WaitSlot
 		if t.State == sched.Blocked && !waitsForServer && t.SigMask&bit(sig) == 0 && sigs[sig].handler > sigIGN {
 			Sched.Wake(i, errno(EINTR)) // interrupt the wait, as Linux does
 		}

@@ -65,7 +65,13 @@ const (
 )
 
 type sock struct {
-	used      bool
+	used bool
+	// create holds socket(2)'s domain, type and protocol until the server
+	// has made the endpoint: the kernel asks for that just before the
+	// socket's first request (take), so socket() needs no request slot.
+	create    [3]uint32
+	created   bool
+	closing   bool // closed; the handle is free once the server takes the close
 	ready     uint32
 	local     [sockaddrMax]byte
 	remote    [sockaddrMax]byte
@@ -127,6 +133,7 @@ func socketCall(nr uintptr, a [6]uintptr) (uintptr, bool) {
 		if !ok {
 			return errno(EMFILE), true
 		}
+		socks[h].created = true // the server made it (an accepted socket)
 		return uintptr(h), true
 	case SysSockAddr:
 		return sockAddr(int(a[0]), int(a[1]), a[2], a[3]), true
@@ -175,11 +182,7 @@ func socket(domain, typ, proto int) uintptr {
 	files[fd].handle = h
 	socks[h].ready = epollOut
 	socks[h].local[0], socks[h].localLen = byte(domain), sockaddrLen(domain)
-	if !post(sysSocket|NetCall, [6]uintptr{uintptr(domain), uintptr(typ), uintptr(proto), uintptr(h)}) {
-		files[fd] = file{}
-		socks[h].used = false
-		return errno(EAGAIN)
-	}
+	socks[h].create = [3]uint32{uint32(domain), uint32(typ), uint32(proto)}
 	return uintptr(fd)
 }
 
@@ -237,9 +240,13 @@ func socketFD(nr uintptr, a [6]uintptr) uintptr {
 
 // closeSocket posts the close of a socket whose last fd went away; the
 // caller does not wait (Linux's close does not wait for the socket either).
+// The handle stays reserved until the server takes the close (take), so a
+// new socket cannot reuse it while requests on the old one are queued.
 func closeSocket(h int) uintptr {
-	socks[h] = sock{}
-	post(3|NetCall, [6]uintptr{uintptr(h)})
+	socks[h] = sock{used: true, created: socks[h].created, closing: true}
+	if !post(sysClose|NetCall, [6]uintptr{uintptr(h)}) {
+		deferClose(h)
+	}
 	return 0
 }
 

@@ -202,6 +202,14 @@ func Name(n uintptr) string {
 // Dispatch runs the syscall in f (number in AX, arguments in DI, SI, DX,
 // R10, R8, R9) and leaves the result in f.AX.
 func Dispatch(f *trap.Frame) {
+	nr := f.AX
+	dispatch(f)
+	if restart.pending {
+		restartCall(f, nr)
+	}
+}
+
+func dispatch(f *trap.Frame) {
 	n := f.AX
 	Stats.Syscalls++
 	if n < uintptr(len(Stats.Calls)) {

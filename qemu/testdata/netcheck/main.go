@@ -107,6 +107,10 @@ func main() {
 			fmt.Printf("netstats ok=%v features=[%s] mtu=%d link=%v tx_csum_offloaded=%d rx_csum_completed=%d rx=%d tx=%d rx_dropped=%d tx_dropped=%d rx_polls=%d\n",
 				ok, s.Features, s.MTU, s.LinkUp, s.TxCsumOffloaded, s.RxCsumCompleted, s.RxPackets, s.TxPackets, s.RxDropped, s.TxDropped, s.RxPolls)
 			args = args[1:]
+		case "burst":
+			n, _ := strconv.Atoi(args[1])
+			err = burst(n)
+			args = args[2:]
 		case "interfaces":
 			err = interfaces()
 			args = args[1:]
@@ -258,4 +262,58 @@ func wait6() error {
 		}
 	}
 	return fmt.Errorf("no global IPv6 address after 20 s")
+}
+
+// burst dials n loopback connections at once to a listener that accepts
+// none of them until all dials are over, then accepts them all. On Linux
+// every dial completes (the kernel finishes the handshakes into the
+// listen backlog, which net.Listen sizes from somaxconn, 4096); with a
+// backlog of 128 the dials beyond it would wait in SYN retransmission.
+func burst(n int) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	conns := make(chan net.Conn, n)
+	failed := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			c, err := net.DialTimeout("tcp", ln.Addr().String(), 20*time.Second)
+			if err != nil {
+				failed <- err
+				return
+			}
+			conns <- c
+		}()
+	}
+	connected, errs := 0, 0
+	var first error
+	for connected+errs < n {
+		select {
+		case c := <-conns:
+			defer c.Close()
+			connected++
+		case err := <-failed:
+			if first == nil {
+				first = err
+			}
+			errs++
+		}
+	}
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(20 * time.Second))
+	accepted := 0
+	for ; accepted < connected; accepted++ {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		c.Close()
+	}
+	fmt.Printf("burst %d: %d connected, %d accepted, %d failed", n, connected, accepted, errs)
+	if first != nil {
+		fmt.Printf(" (first: %v)", first)
+	}
+	fmt.Println()
+	return nil
 }
