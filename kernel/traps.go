@@ -78,9 +78,8 @@ func exception(f *trap.Frame) {
 // deadline forward: a deadline that moves later (the time slice, renewed
 // at every context switch) or goes away leaves the timer as it is, and
 // it fires early, costing one trap that arms it again. A write is an exit
-// to the hypervisor, and under TCG also ends the vCPU's run of translated
-// code: writing the new slice end at every hand-off made a 1-byte pread
-// cost 37 us instead of 7.
+// to the hypervisor (about 15 us each under TCG here): writing the new
+// slice end at every hand-off made a 1-byte pread cost 37 us instead of 7.
 var armed int64
 
 func setTimer(next int64) {
