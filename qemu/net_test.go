@@ -109,6 +109,20 @@ func TestHTTPServerInGuest(t *testing.T) {
 	}
 }
 
+// afterFailure says whether the guest still answers after a failed
+// request, with its NIC counters: a stuck connection and a dead NIC
+// look alike from the failed request alone.
+func afterFailure(base string) string {
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	r, err := c.Get(base + "/status.json")
+	if err != nil {
+		return "a new request fails too: " + err.Error()
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return fmt.Sprintf("a new request answers %d: %s", r.StatusCode, b)
+}
+
 // dialPause spaces connections to a port QEMU forwards (see its use).
 const dialPause = 5 * time.Millisecond
 
@@ -134,7 +148,7 @@ func testHTTPServer(t *testing.T, machine string) {
 		for i := 0; i < 200; i++ {
 			r, err := c.Get(base + "/hello")
 			if err != nil {
-				t.Fatalf("keep-alive=%v request %d: %v\n%s", keepAlive, i, err, g.output())
+				t.Fatalf("keep-alive=%v request %d: %v\nafterwards: %s\n%s", keepAlive, i, err, afterFailure(base), g.output())
 			}
 			b, _ := io.ReadAll(r.Body)
 			r.Body.Close()
