@@ -237,8 +237,9 @@ func run(o *runOpts) (int, error) {
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); io.Copy(os.Stdout, outR) }()
-	go func() { defer wg.Done(); io.Copy(os.Stderr, errR) }()
-	ctl := &control{start: start, verbose: o.verbose, image: o.image}
+	errMux := &lineMux{w: os.Stderr}
+	go func() { defer wg.Done(); io.Copy(errMux, errR); errMux.Flush() }()
+	ctl := &control{start: start, verbose: o.verbose, image: o.image, out: errMux}
 	go func() { defer wg.Done(); ctl.read(ctlR) }()
 	waitErr := cmd.Wait()
 	wg.Wait()
@@ -288,6 +289,7 @@ type control struct {
 	exited  bool
 	code    int
 	prof    profile
+	out     *lineMux // stderr, shared with the guest's
 }
 
 func (c *control) read(r io.Reader) {
@@ -303,7 +305,7 @@ func (c *control) read(r io.Reader) {
 		case "M":
 			if c.verbose && len(f) == 3 {
 				ns, _ := strconv.ParseInt(f[2], 10, 64)
-				fmt.Fprintf(os.Stderr, "unigo: %8.2fms %-13s (guest clock %.2fms)\n", ms(time.Since(c.start)), f[1], float64(ns)/1e6)
+				c.out.Printf("unigo: %8.2fms %-13s (guest clock %.2fms)\n", ms(time.Since(c.start)), f[1], float64(ns)/1e6)
 			}
 		case "X":
 			if len(f) == 2 {
@@ -312,12 +314,12 @@ func (c *control) read(r io.Reader) {
 			}
 		case "F":
 			img, _ := os.ReadFile(c.image)
-			fmt.Fprint(os.Stderr, crashReport(img, f[1:]))
+			c.out.Printf("%s", crashReport(img, f[1:]))
 		case "P", "p":
 			c.prof.record(f)
 		case "S", "C":
 			if c.verbose {
-				fmt.Fprintf(os.Stderr, "unigo: kernel: %s\n", strings.Join(f[1:], " "))
+				c.out.Printf("unigo: kernel: %s\n", strings.Join(f[1:], " "))
 			}
 		}
 	}
