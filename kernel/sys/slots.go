@@ -35,8 +35,6 @@ var (
 		handles [MaxSockets]int32
 		n       int
 	}
-	// SlotWaits counts calls that waited for a request slot.
-	SlotWaits uint64
 )
 
 // waitForSlot parks the current thread until a request slot frees; the
@@ -45,7 +43,6 @@ func waitForSlot() uintptr {
 	Sched.Block(sched.WaitSlot, 0)
 	restart.pending = true
 	restart.waiters++
-	SlotWaits++
 	wakeServer() // the table may hold only posts, which do not wake it
 	return 0
 }

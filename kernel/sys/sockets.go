@@ -71,7 +71,6 @@ type sock struct {
 	// socket's first request (take), so socket() needs no request slot.
 	create    [3]uint32
 	created   bool
-	closing   bool // closed; the handle is free once the server takes the close
 	ready     uint32
 	local     [sockaddrMax]byte
 	remote    [sockaddrMax]byte
@@ -243,7 +242,7 @@ func socketFD(nr uintptr, a [6]uintptr) uintptr {
 // The handle stays reserved until the server takes the close (take), so a
 // new socket cannot reuse it while requests on the old one are queued.
 func closeSocket(h int) uintptr {
-	socks[h] = sock{used: true, created: socks[h].created, closing: true}
+	socks[h] = sock{used: true, created: socks[h].created} // closed, still reserved
 	if !post(sysClose|NetCall, [6]uintptr{uintptr(h)}) {
 		deferClose(h)
 	}
