@@ -54,6 +54,3 @@ func OneShot(m MMIO, vector uint8, ticks uint32) {
 	m.Write32(regLVTTimer, uint32(vector))
 	m.Write32(regInitCount, ticks)
 }
-
-// Stop cancels the timer.
-func Stop(m MMIO) { m.Write32(regInitCount, 0) }

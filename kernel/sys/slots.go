@@ -7,10 +7,11 @@ import (
 
 // When the hand-off's request table is full. The table has a slot per
 // thread, and a thread waiting for an answer holds one; but posted
-// requests (socket creation and close, which nobody waits for) hold
-// slots too, so a burst of connections can fill it: 300 goroutines
-// dialling at once each post a socket and then wait on its connect.
-// Linux never fails a connect for that, so neither may unigo:
+// requests (a socket's close, which nobody waits for) hold slots too, and
+// a thread can post many without waiting once. Before socket(2) stopped
+// taking a slot, 300 goroutines dialling at once (a post each, then a
+// wait on connect) filled it and connect failed with EAGAIN. Linux never
+// fails a call for that, so neither may unigo:
 //
 //   - A call that finds no slot waits for one (WaitSlot) and is then
 //     restarted: its thread resumes at the syscall instruction again with
