@@ -152,6 +152,8 @@ func fatalf(msg string) {
 }
 
 // ExitKernelFatal is the exit status of a guest the kernel had to stop
-// (unexpected CPU exception, double fault, impossible state): distinct
-// from a Go panic's 2 and documented in the README.
-const ExitKernelFatal = 125
+// (unexpected CPU exception, double fault, impossible state): 128+SIGKILL,
+// as a shell reports a process the kernel killed, distinct from a Go
+// panic's 2 and from unigo run's own statuses (README, "Using the CLI";
+// tools/unigo keeps a copy, exitKernelFatal, tested to agree).
+const ExitKernelFatal = 128 + 9

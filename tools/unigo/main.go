@@ -3,6 +3,24 @@
 //
 //	unigo build [-o IMAGE] TARGET
 //	unigo run [flags] IMAGE [-- ARGS...]
+//
+// Exit statuses follow the convention of docker run: the guest's status
+// passes through untouched, and unigo's own failures take statuses a Go
+// program does not exit with on its own, so a script can tell them apart:
+//
+//	0..255  unigo run: the guest's status (os.Exit(n); 2 for a Go panic;
+//	        128+n when a signal n with no handler killed the program)
+//	124     -timeout expired and the guest was stopped (as timeout(1))
+//	125     unigo itself failed: bad command, flag or argument, compile
+//	        errors, the image cannot be written, QEMU failed to start or
+//	        died abnormally
+//	126     the image cannot be booted: unreadable, not a unigo image,
+//	        malformed, or -m too small for it
+//	127     QEMU (qemu-system-x86_64) is not installed: not found in $PATH
+//	137     fatal kernel error (128+SIGKILL, as a shell reports a process
+//	        the kernel killed; the register dump on stderr tells it apart)
+//
+// unigo -h, unigo build -h and unigo run -h print usage on stdout and exit 0.
 package main
 
 import (
@@ -18,18 +36,10 @@ const usage = `usage:
 Run "unigo build -h" or "unigo run -h" for flags.
 `
 
-// Exit statuses of unigo itself (the guest's own status passes through).
-const (
-	exitUsage       = 2   // bad flags or arguments
-	exitSetup       = 1   // cannot build or start: bad image, QEMU missing, compile errors
-	exitTimeout     = 124 // -timeout expired (as timeout(1))
-	exitKernelFatal = 125 // the unigo kernel stopped the guest (kernel.ExitKernelFatal)
-)
-
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
-		os.Exit(exitUsage)
+		os.Exit(exitFailed)
 	}
 	switch os.Args[1] {
 	case "build":
@@ -39,8 +49,8 @@ func main() {
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 	default:
-		fmt.Fprintf(os.Stderr, "unigo: unknown command %q\n%s", os.Args[1], usage)
-		os.Exit(exitUsage)
+		fmt.Fprintf(os.Stderr, "unigo: unknown command %q\nRun 'unigo -h' for usage.\n", os.Args[1])
+		os.Exit(exitFailed)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,22 +49,57 @@ type runOpts struct {
 	nic            string
 }
 
+const runUsage = "usage: unigo run [flags] IMAGE [-- ARGS...]"
+
 func runCmd(argv []string) int {
 	var o runOpts
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.IntVar(&o.mem, "m", 128, "guest memory in `MB`")
-	fs.IntVar(&o.smp, "smp", 1, "virtual CPUs (the kernel schedules on the first)")
+	c := runCommand(&o)
+	if ok, status := c.parse(argv); !ok {
+		return status
+	}
+	rest := c.fs.Args()
+	if len(rest) == 0 {
+		return c.fail("no IMAGE given")
+	}
+	o.image, rest = rest[0], rest[1:]
+	if len(rest) > 0 && rest[0] == "--" {
+		rest = rest[1:]
+	}
+	o.args = rest
+	if msg := checkRunOpts(&o); msg != "" {
+		return c.fail("%s", msg)
+	}
+	if o.accel == "auto" {
+		o.accel = "tcg"
+		if qemu.KVMAvailable() {
+			o.accel = "kvm"
+		}
+	}
+	code, err := run(&o)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "unigo run: %v\n", err)
+	}
+	return code
+}
+
+// runCommand defines unigo run's flags, parsed into o.
+func runCommand(o *runOpts) *command {
+	c := newCommand("run", runUsage)
+	fs := c.fs
+	o.mem, o.smp = 128, 1
+	fs.Var(intFlag{&o.mem, "MiB"}, "m", "guest memory in `MB`")
+	fs.Var(intFlag{&o.smp, "CPUs"}, "smp", "`N` virtual CPUs (the kernel schedules on the first)")
 	fs.StringVar(&o.accel, "accel", "auto", "accelerator: auto (KVM when /dev/kvm opens, else TCG), kvm or tcg")
 	fs.StringVar(&o.machine, "machine", "microvm", "QEMU machine: microvm, q35 or pc")
 	fs.StringVar(&o.cpu, "cpu", "", "QEMU CPU `model` (default: max under TCG; qemu64 with the host's RDRAND/RDSEED under KVM)")
 	fs.StringVar(&o.boot, "boot", "pvh", "boot protocol: pvh or multiboot (multiboot needs -machine pc or q35)")
-	fs.DurationVar(&o.timeout, "timeout", 0, "kill the guest after this long and exit 124 (0: never)")
+	fs.Var(durationFlag{&o.timeout}, "timeout", "kill the guest after this `duration` and exit 124 (0: never)")
 	fs.Var(&o.env, "e", "set an environment variable `KEY=VAL` in the guest (repeatable)")
 	fs.BoolVar(&o.verbose, "v", false, "print boot milestones and kernel statistics on stderr")
 	fs.BoolVar(&o.prof, "prof", false, "sample where the guest's CPU goes (1 kHz) and print the hottest functions on stderr when it stops")
 	fs.StringVar(&o.net, "net", "user", "network: user (QEMU's NAT; guest 10.0.2.15), tap:NAME, socket:listen:PORT, socket:connect:PORT (guest to guest) or none")
 	fs.StringVar(&o.mac, "mac", "", "the NIC's MAC `address` (default 52:54:00:12:34:56)")
-	nic := fs.String("nic", "virtio", "NIC model: virtio, or virtio-legacy (the pre-1.0 interface, as old hypervisors offer it; -machine pc or q35). e1000 is reserved for bare-metal support, not implemented yet")
+	fs.StringVar(&o.nic, "nic", "virtio", "NIC model: virtio, or virtio-legacy (the pre-1.0 interface, as old hypervisors offer it; -machine pc or q35). e1000 is reserved for bare-metal support, not implemented yet")
 	fs.Func("p", "forward `[tcp:|udp:]HOST:GUEST` port from the host's 127.0.0.1 to the guest (repeatable; -net user)", func(v string) error {
 		p := strings.Split(v, ":")
 		proto := "tcp"
@@ -94,62 +128,26 @@ func runCmd(argv []string) int {
 	fs.StringVar(&o.ip, "ip", "", "guest address: `ADDR/PREFIX`, or dhcp (default: 10.0.2.15/24 on -net user, whose plan QEMU fixes; dhcp on other networks)")
 	fs.StringVar(&o.gw, "gw", "", "gateway `ADDR` (default 10.0.2.2)")
 	fs.StringVar(&o.dns, "dns", "", "DNS servers `ADDR[,ADDR]` (default 10.0.2.3)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: unigo run [flags] IMAGE [-- ARGS...]")
-		fs.PrintDefaults()
+	return c
+}
+
+// checkRunOpts returns what is wrong with a combination of flags, or "".
+func checkRunOpts(o *runOpts) string {
+	switch {
+	case o.nic != "virtio" && o.nic != "virtio-legacy":
+		return fmt.Sprintf("-nic %s is not supported yet (virtio or virtio-legacy)", o.nic)
+	case o.nic == "virtio-legacy" && o.machine == "microvm":
+		return "-nic virtio-legacy is a PCI device: it needs -machine pc or q35"
+	case o.mem < 2 || o.smp < 1:
+		return "-m must be at least 2 and -smp at least 1"
+	case o.boot != "pvh" && o.boot != "multiboot":
+		return fmt.Sprintf("unknown -boot %q (want pvh or multiboot)", o.boot)
+	case o.boot == "multiboot" && o.machine == "microvm":
+		return "-boot multiboot needs -machine pc or q35 (microvm boots PVH)"
+	case o.accel != "auto" && o.accel != "kvm" && o.accel != "tcg":
+		return fmt.Sprintf("unknown -accel %q (want auto, kvm or tcg)", o.accel)
 	}
-	if err := fs.Parse(argv); err != nil {
-		return exitUsage
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	o.image, rest = rest[0], rest[1:]
-	if len(rest) > 0 && rest[0] == "--" {
-		rest = rest[1:]
-	}
-	o.args = rest
-	switch *nic {
-	case "virtio", "virtio-legacy":
-		o.nic = *nic
-	default:
-		fmt.Fprintf(os.Stderr, "unigo run: -nic %s is not supported yet (virtio or virtio-legacy)\n", *nic)
-		return exitUsage
-	}
-	if o.nic == "virtio-legacy" && o.machine == "microvm" {
-		fmt.Fprintln(os.Stderr, "unigo run: -nic virtio-legacy is a PCI device: it needs -machine pc or q35")
-		return exitUsage
-	}
-	if o.mem < 2 || o.smp < 1 {
-		fmt.Fprintln(os.Stderr, "unigo run: -m must be at least 2 and -smp at least 1")
-		return exitUsage
-	}
-	if o.boot != "pvh" && o.boot != "multiboot" {
-		fmt.Fprintf(os.Stderr, "unigo run: unknown -boot %q (want pvh or multiboot)\n", o.boot)
-		return exitUsage
-	}
-	if o.boot == "multiboot" && o.machine == "microvm" {
-		fmt.Fprintln(os.Stderr, "unigo run: -boot multiboot needs -machine pc or q35 (microvm boots PVH)")
-		return exitUsage
-	}
-	switch o.accel {
-	case "auto":
-		o.accel = "tcg"
-		if qemu.KVMAvailable() {
-			o.accel = "kvm"
-		}
-	case "kvm", "tcg":
-	default:
-		fmt.Fprintf(os.Stderr, "unigo run: unknown -accel %q (want auto, kvm or tcg)\n", o.accel)
-		return exitUsage
-	}
-	code, err := run(&o)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "unigo run: %v\n", err)
-	}
-	return code
+	return ""
 }
 
 func run(o *runOpts) (int, error) {
@@ -159,21 +157,21 @@ func run(o *runOpts) (int, error) {
 	// symbolise a crash.
 	f, err := os.Open(o.image)
 	if err != nil {
-		return exitSetup, err
+		return exitBadImage, err
 	}
 	defer f.Close()
 	head := make([]byte, 8192)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
 	if err := image.Check(head); err != nil {
-		return exitSetup, fmt.Errorf("%s: %v", o.image, err)
+		return exitBadImage, fmt.Errorf("%s: %v", o.image, err)
 	}
 	if need := image.MinMemoryMB(f); o.mem < need {
-		return exitUsage, fmt.Errorf("-m %d is too small for %s: the image alone needs %d MB", o.mem, o.image, need)
+		return exitBadImage, fmt.Errorf("-m %d is too small for %s: the image alone needs %d MB", o.mem, o.image, need)
 	}
 	qemuPath, err := qemu.Find()
 	if err != nil {
-		return exitSetup, err
+		return exitNoQEMU, err
 	}
 	kernel := o.image
 	// QEMU boots through Multiboot whenever the header is active
@@ -181,11 +179,11 @@ func run(o *runOpts) (int, error) {
 	if active := image.MultibootActive(head); active != (o.boot == "multiboot") {
 		img, err := os.ReadFile(o.image)
 		if err != nil {
-			return exitSetup, err
+			return exitBadImage, err
 		}
 		tmp, err := os.CreateTemp("", "unigo-"+o.boot+"-*.img")
 		if err != nil {
-			return exitSetup, err
+			return exitFailed, err
 		}
 		defer os.Remove(tmp.Name())
 		fix := image.WithoutMultiboot
@@ -193,7 +191,7 @@ func run(o *runOpts) (int, error) {
 			fix = image.WithMultiboot
 		}
 		if _, err := tmp.Write(fix(img)); err != nil {
-			return exitSetup, err
+			return exitFailed, err
 		}
 		tmp.Close()
 		kernel = tmp.Name()
@@ -204,12 +202,12 @@ func run(o *runOpts) (int, error) {
 	ctlR, ctlW, _ := os.Pipe()
 	args, err := qemu.Args(qemu.Config{
 		Kernel: kernel, Machine: o.machine, Accel: o.accel, MemMB: o.mem, SMP: o.smp,
-		Cmdline:  encodeCmdline(append([]string{filepath.Base(o.image)}, o.args...), o.env, o.verbose) + netParams(o) + shareParams(o) + profParam(o),
+		Cmdline:  kernelCmdline(o),
 		StdoutFD: 3, StderrFD: 4, ControlFD: 5,
 		Net: o.net, Forwards: o.forwards, MAC: o.mac, Shares: o.shares, CPU: o.cpu, NIC: o.nic,
 	})
 	if err != nil {
-		return exitUsage, err
+		return exitFailed, err
 	}
 	ctx := context.Background()
 	if o.timeout > 0 {
@@ -228,7 +226,7 @@ func run(o *runOpts) (int, error) {
 		fmt.Fprintf(os.Stderr, "unigo: %s %s\n", qemuPath, strings.Join(args, " "))
 	}
 	if err := cmd.Start(); err != nil {
-		return exitSetup, err
+		return exitFailed, err
 	}
 	outW.Close()
 	errW.Close()
@@ -267,13 +265,27 @@ func run(o *runOpts) (int, error) {
 		}
 		return ctl.code, nil
 	}
+	return qemuStatus(waitErr, strings.TrimSpace(qemuErr.String()))
+}
+
+// qemuStatus is unigo run's status when the guest sent no exit record:
+// QEMU's own exit status (waitErr), or what it printed (msg), says why.
+func qemuStatus(waitErr error, msg string) (int, error) {
 	var ee *exec.ExitError
-	if errors.As(waitErr, &ee) && ee.ExitCode()&1 == 1 && ee.ExitCode() > 1 {
-		return ee.ExitCode() >> qemu.DebugExitShift, nil // isa-debug-exit without a control record
+	if errors.As(waitErr, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			err := fmt.Errorf("qemu was killed by signal %d (%v)", int(ws.Signal()), ws.Signal())
+			if msg != "" {
+				err = fmt.Errorf("%v: %s", err, msg)
+			}
+			return exitFailed, err
+		}
+		if ee.ExitCode()&1 == 1 && ee.ExitCode() > 1 {
+			return ee.ExitCode() >> qemu.DebugExitShift, nil // isa-debug-exit without a control record
+		}
 	}
-	msg := strings.TrimSpace(qemuErr.String())
 	if msg != "" {
-		return exitSetup, fmt.Errorf("qemu failed: %s", msg)
+		return exitFailed, fmt.Errorf("qemu failed: %s", msg)
 	}
 	return exitKernelFatal, errors.New("the guest stopped without an exit status (CPU reset: triple fault?)")
 }
@@ -325,30 +337,6 @@ func (c *control) read(r io.Reader) {
 	}
 }
 
-// userNetIP is the address QEMU's user networking leases first: its plan
-// is fixed (10.0.2.0/24, gateway .2, DNS .3), so the guest needs no DHCP
-// round trips to learn it (30-85 ms of boot under TCG).
-const userNetIP = "10.0.2.15/24"
-
-// netParams passes the static network configuration on the kernel command
-// line; without ip= the kernel asks DHCP.
-func netParams(o *runOpts) string {
-	ip := o.ip
-	switch {
-	case ip == "dhcp":
-		ip = ""
-	case ip == "" && o.net == "user":
-		ip = userNetIP
-	}
-	var b strings.Builder
-	for k, v := range map[string]string{"ip": ip, "gw": o.gw, "dns": o.dns} {
-		if v != "" {
-			b.WriteString(" " + k + "=" + pctEncode(v))
-		}
-	}
-	return b.String()
-}
-
 // maxShares is how many -share flags the kernel mounts (one MSI-X line
 // each on PCI machines; kernel/virtiodev).
 const maxShares = 3
@@ -375,20 +363,4 @@ func parseShare(v string, n int) (qemu.Share, error) {
 		return qemu.Share{}, fmt.Errorf("guest path %q must be absolute, and not / or under /tmp", guest)
 	}
 	return qemu.Share{Host: abs, Guest: guest, Tag: fmt.Sprintf("unigo%d", n)}, nil
-}
-
-// shareParams tells the kernel where to mount each share, by mount tag.
-func shareParams(o *runOpts) string {
-	var b strings.Builder
-	for _, s := range o.shares {
-		b.WriteString(" share=" + s.Tag + ":" + pctEncode(s.Guest))
-	}
-	return b.String()
-}
-
-func profParam(o *runOpts) string {
-	if o.prof {
-		return " -prof"
-	}
-	return ""
 }
