@@ -217,8 +217,11 @@ func TestBootProtocols(t *testing.T) {
 	}
 }
 
+// TestExitStatus: the guest's status passes through unigo run untouched,
+// also where it equals one of unigo's own (125, 126, 127 and 137 are
+// unigo's only when unigo or the kernel reports them on stderr).
 func TestExitStatus(t *testing.T) {
-	for _, n := range []int{0, 7, 1, 100} {
+	for _, n := range []int{0, 7, 1, 2, 100, 125, 255} {
 		r := boot(t, "exit", nil, strconv.Itoa(n))
 		if r.code != n || r.stdout != fmt.Sprintf("exiting with %d\n", n) {
 			t.Errorf("exit %d: status %d, stdout %q, stderr %q", n, r.code, r.stdout, r.stderr)
@@ -392,10 +395,10 @@ func TestKilledBySignal(t *testing.T) {
 }
 
 // TestKernelFaultIsFatal: a fault in the kernel itself stops the guest
-// with status 125 and a symbolised kernel stack.
+// with status 137 (128+SIGKILL) and a symbolised kernel stack.
 func TestKernelFaultIsFatal(t *testing.T) {
 	r := boot(t, "kfault", nil)
-	if r.code != 125 || r.stdout != "asking the kernel to fault\n" {
+	if r.code != 137 || r.stdout != "asking the kernel to fault\n" {
 		t.Errorf("kernelfault = status %d, stdout %q", r.code, r.stdout)
 	}
 	for _, want := range []string{"fatal kernel error: page fault in the kernel", "faulting instruction:",
@@ -415,25 +418,53 @@ func TestBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{"text file", []string{"run", text}, 1, "not a unigo image"},
-		{"linux binary", []string{"run", natives["hello"]}, 1, "not a unigo image"},
-		{"missing file", []string{"run", filepath.Join(t.TempDir(), "nope.img")}, 1, "no such file"},
-		{"bad flag", []string{"run", "-bogus", images["hello"]}, 2, "usage: unigo run"},
-		{"bad machine", []string{"run", "-machine", "vax", images["hello"]}, 2, "unknown machine"},
-		{"e1000", []string{"run", "-nic", "e1000", images["hello"]}, 2, "not supported yet"},
-		{"bad mac", []string{"run", "-mac", "zz", images["hello"]}, 2, "bad -mac"},
-		{"bad port forward", []string{"run", "-p", "99999:80", images["hello"]}, 2, "bad port"},
-		{"no command", []string{"frobnicate"}, 2, "unknown command"},
-		{"broken program", []string{"build", "-o", filepath.Join(t.TempDir(), "b.img"), "./testdata/broken"}, 1, "undefined: undefinedFunction"},
-		{"not main", []string{"build", "../kernel/kfmt"}, 1, "not a main package"},
-		{"no QEMU", []string{"run", images["hello"]}, 1, "apt-get install -y qemu-system-x86"},
+		{"text file", []string{"run", text}, 126, "not a unigo image"},
+		{"linux binary", []string{"run", natives["hello"]}, 126, "not a unigo image"},
+		{"missing file", []string{"run", filepath.Join(t.TempDir(), "nope.img")}, 126, "no such file"},
+		{"bad flag", []string{"run", "-bogus", images["hello"]}, 125, "unigo run: flag provided but not defined: -bogus\nRun 'unigo run -h' for usage.\n"},
+		{"bad flag value", []string{"run", "-m", "x", images["hello"]}, 125, "unigo run: -m: invalid value \"x\": not a number of MiB\nRun 'unigo run -h' for usage.\n"},
+		{"bad build flag", []string{"build", "-bogus", "."}, 125, "unigo build: flag provided but not defined: -bogus\nRun 'unigo build -h' for usage.\n"},
+		{"no image", []string{"run"}, 125, "no IMAGE given"},
+		{"bad machine", []string{"run", "-machine", "vax", images["hello"]}, 125, "unknown machine"},
+		{"e1000", []string{"run", "-nic", "e1000", images["hello"]}, 125, "not supported yet"},
+		{"bad mac", []string{"run", "-mac", "zz", images["hello"]}, 125, "bad -mac"},
+		{"bad port forward", []string{"run", "-p", "99999:80", images["hello"]}, 125, "bad port"},
+		{"no command", []string{"frobnicate"}, 125, "unknown command"},
+		{"broken program", []string{"build", "-o", filepath.Join(t.TempDir(), "b.img"), "./testdata/broken"}, 125, "undefined: undefinedFunction"},
+		{"not main", []string{"build", "../kernel/kfmt"}, 125, "not a main package"},
+		{"cannot write image", []string{"build", "-o", filepath.Join(t.TempDir(), "no", "dir", "x.img"), "../app/hello"}, 125, "no such file or directory"},
+		{"no QEMU", []string{"run", images["hello"]}, 127, "apt-get install -y qemu-system-x86"},
 	} {
 		if c.name == "no QEMU" {
+			// A PATH without qemu-system-x86_64: unigo looks QEMU up through PATH.
 			t.Setenv("PATH", t.TempDir())
 		}
 		r := unigo(t, c.args...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%s: status %d, stderr %q; want %d and %q", c.name, r.code, r.stderr, c.code, c.want)
+		}
+		// A bad flag is one line and a hint, not the whole usage.
+		if strings.HasPrefix(c.name, "bad") && strings.HasSuffix(c.want, "\n") && r.stderr != c.want {
+			t.Errorf("%s: stderr %q, want exactly %q", c.name, r.stderr, c.want)
+		}
+	}
+}
+
+// TestHelp: -h prints usage on stdout, nothing on stderr, and exits 0.
+func TestHelp(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-h"}, "unigo run [flags] IMAGE"},
+		{[]string{"help"}, "unigo run [flags] IMAGE"},
+		{[]string{"build", "-h"}, "-files DIR"},
+		{[]string{"run", "-h"}, "-timeout duration"},
+		{[]string{"run", "-help"}, "-share HOST[:GUEST]"},
+	} {
+		r := unigo(t, c.args...)
+		if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, "usage:") || !strings.Contains(r.stdout, c.want) {
+			t.Errorf("unigo %v: status %d, stderr %q, stdout %q; want 0 and usage with %q on stdout", c.args, r.code, r.stderr, r.stdout, c.want)
 		}
 	}
 }
@@ -512,7 +543,7 @@ func TestFreeOSMemoryReturnsFrames(t *testing.T) {
 
 func TestTooLittleMemoryIsRefused(t *testing.T) {
 	r := unigo(t, "run", "-m", "4", images["hello"])
-	if r.code != 2 || !strings.Contains(r.stderr, "too small") {
+	if r.code != 126 || !strings.Contains(r.stderr, "too small") {
 		t.Errorf("-m 4 = status %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -64,8 +64,8 @@ func TestShareBadFlags(t *testing.T) {
 		{"-share", dir + ":/a", "-share", dir + ":/b", "-share", dir + ":/c", "-share", dir + ":/d"},
 	} {
 		r := boot(t, "hello", flags)
-		if r.code != 2 || !strings.Contains(r.stderr, "-share") {
-			t.Errorf("unigo run %v = status %d, stderr %q; want 2 and a message naming -share", flags, r.code, r.stderr)
+		if r.code != 125 || !strings.Contains(r.stderr, "-share") {
+			t.Errorf("unigo run %v = status %d, stderr %q; want 125 and a message naming -share", flags, r.code, r.stderr)
 		}
 	}
 }

@@ -123,11 +123,11 @@ func (f intFlag) String() string {
 }
 
 func (f intFlag) Set(s string) error {
-	n, err := strconv.Atoi(s)
+	n, err := strconv.ParseInt(s, 0, strconv.IntSize) // as flag.Int: 0x80 too
 	if err != nil {
 		return fmt.Errorf("not a number of %s", f.unit)
 	}
-	*f.p = n
+	*f.p = int(n)
 	return nil
 }
 
