@@ -1,5 +1,7 @@
 package main
 
+import "unigo/kernel/abi/linux"
+
 // Exit statuses of unigo itself, after docker run's convention (the
 // package comment lists them with the guest's): none is a status a Go
 // program exits with on its own (0, 1, os.Exit's choice, 2 for a panic),
@@ -22,5 +24,10 @@ const (
 	// kernel's kernel.ExitKernelFatal (kernel/kernel.go), copied because
 	// importing the kernel would link it into this tool;
 	// TestKernelFatalStatusAgrees checks the two agree.
-	exitKernelFatal = 128 + 9 // 128+SIGKILL
+	exitKernelFatal = signalStatusBase + int(linux.SIGKILL)
 )
+
+// signalStatusBase + n is how a POSIX shell reports a process killed by
+// signal n (POSIX.1-2017, Shell Command Language, 2.8.2 Exit Status for
+// Commands: "greater than 128"; bash, dash and zsh use 128+n).
+const signalStatusBase = 128

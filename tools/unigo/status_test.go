@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -49,5 +50,25 @@ func TestStatusesAreDistinct(t *testing.T) {
 			t.Errorf("status %d means both %s and %s", s.code, s.name, other)
 		}
 		seen[s.code] = s.name
+	}
+}
+
+// TestQEMUStatus: without the guest's exit record, QEMU's own ending
+// decides: isa-debug-exit's (n<<1)|1 is the guest's n, QEMU killed or
+// complaining is unigo's failure, and a silent stop is the kernel's.
+func TestQEMUStatus(t *testing.T) {
+	for _, c := range []struct {
+		script, msg string
+		want        int
+	}{
+		{"exit 15", "", 7},                // isa-debug-exit wrote 7
+		{"kill -KILL $$", "", exitFailed}, // QEMU died by a signal
+		{"exit 1", "qemu: bad option", exitFailed},
+		{"exit 0", "", exitKernelFatal}, // a CPU reset with -no-reboot: no status at all
+	} {
+		err := exec.Command("/bin/sh", "-c", c.script).Run()
+		if got, _ := qemuStatus(err, c.msg); got != c.want {
+			t.Errorf("QEMU ending with %q (stderr %q): status %d, want %d", c.script, c.msg, got, c.want)
+		}
 	}
 }
