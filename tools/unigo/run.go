@@ -350,7 +350,7 @@ func netParams(o *runOpts) string {
 }
 
 // maxShares is how many -share flags the kernel mounts (one MSI-X line
-// each on PCI machines; kernel/virtiodev).
+// each on PCI machines, allocated by kernel/platform).
 const maxShares = 3
 
 // parseShare reads HOST[:GUEST]: HOST must be an existing directory;
