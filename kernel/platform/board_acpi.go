@@ -49,16 +49,13 @@ func ecamFromMCFG(entries []acpi.MCFGEntry) (pci.Access, bool) {
 	return nil, false
 }
 
-// describe is the board in one line, for -v.
+// describe is an ACPI board in one line, for -v.
 func (b Board) describe() string {
 	how := "ports 0xCF8/0xCFC"
 	if e, ok := b.PCI.(pci.ECAM); ok {
 		how = fmt.Sprintf("ECAM at %#x, buses %d-%d", e.Window.(*ecamWindow).base, e.StartBus, e.EndBus)
 	}
 	t := b.Tables
-	if t == nil {
-		return fmt.Sprintf("board %s (no ACPI): %d virtio-mmio windows; PCI through %s", b.Name, len(b.mmio), how)
-	}
 	cpus := 0
 	if t.MADT != nil {
 		cpus = len(t.MADT.CPUs)

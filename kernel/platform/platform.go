@@ -89,7 +89,7 @@ func probe() {
 	for _, n := range notes {
 		report("%s", n)
 	}
-	if sys.Verbose {
+	if sys.Verbose && b.Tables != nil {
 		report("%s", b.describe())
 	}
 	for _, w := range b.mmio {
