@@ -167,7 +167,7 @@ func FindVirtio(id uint32) ([]Found, error) {
 	}
 	for i := range pciFound {
 		d := &pciFound[i]
-		if d.Vendor != virtio.VendorVirtio || uint32(d.ID) != pciModernBase+id && d.ID != pciTransitional[id] {
+		if !isVirtio(d.Device, id) {
 			continue
 		}
 		where := fmt.Sprintf("PCI %02x:%02x.%d", d.Config.Bus, d.Config.Slot, d.Config.Func)
@@ -190,6 +190,12 @@ func FindVirtio(id uint32) ([]Found, error) {
 		out = append(out, Found{Transport: t, Line: d.msi.Line, Where: where})
 	}
 	return out, nil
+}
+
+// isVirtio reports whether d is a virtio-pci device of virtio device id,
+// modern or transitional.
+func isVirtio(d pci.Device, id uint32) bool {
+	return d.Vendor == virtio.VendorVirtio && (uint32(d.ID) == pciModernBase+id || d.ID != 0 && d.ID == pciTransitional[id])
 }
 
 // legacyPCI drives a device through the pre-1.0 interface: its

@@ -11,8 +11,8 @@ package layout
 //	 33.. 47  unused (a stray interrupt there is counted and ignored)
 //	 48.. 63  interrupt lines 0..15: I/O APIC GSIs and MSI/MSI-X
 //	          messages, allocated by kernel/platform (lines.go)
-//	 64..254  no entry stub: never raised
-//	255       the local APIC's spurious-interrupt vector
+//	 64..255  no stub of their own: one entry returns at once (kernel/trap)
+//	255       among them, the local APIC's spurious-interrupt vector
 const (
 	// NumExceptions is the count of vectors the processor reserves for
 	// exceptions (SDM vol. 3, 7.2).
@@ -28,11 +28,13 @@ const (
 	// I/O APIC's first 16 inputs, shared with MSI vectors.
 	NumLines = 16
 	// NumVectors is how many vectors have an entry stub in kernel/trap
-	// (entry_amd64.s): every vector the kernel ever programs is below.
+	// (entry_amd64.s): every vector the kernel programs, but the
+	// spurious one, is below.
 	NumVectors = 64
 	// VectorSpurious is the local APIC's spurious-interrupt vector (SDM
 	// vol. 3, 12.9: its low four bits are hardwired to 1 on older
-	// processors, so 0xFF is valid everywhere).
+	// processors, so 0xFF is valid everywhere). It needs no EOI and no
+	// work: kernel/trap gives it the entry that returns at once.
 	VectorSpurious = 0xFF
 )
 
