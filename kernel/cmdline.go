@@ -12,7 +12,7 @@ import (
 // entry, percent-encoded (%XX for bytes outside '!'..'~' and for '%'), and
 // flags: "-v" for verbose milestones and statistics. Tokens the VMM
 // appends (QEMU microvm's "virtio_mmio.device=512@0xfeb00e00:12", read
-// by kernel/virtiodev) are neither arguments nor environment entries.
+// by kernel/platform) are neither arguments nor environment entries.
 
 const maxArgs = 256
 

@@ -8,8 +8,8 @@ import (
 
 	"unigo/drivers/virtio"
 	"unigo/drivers/virtiorng"
+	"unigo/kernel/platform"
 	"unigo/kernel/sys"
-	"unigo/kernel/virtiodev"
 )
 
 // entropySeed is how many bytes the virtio entropy device gives the
@@ -21,7 +21,7 @@ const entropySeed = 64
 // main runs. Without it, and without RDRAND/RDSEED, keys made by the
 // program would be guessable: the kernel says so on stderr.
 func seedEntropy() {
-	found, err := virtiodev.Find(virtio.DeviceEntropy, virtiodev.LineRNG)
+	found, err := platform.FindVirtio(virtio.DeviceEntropy)
 	if err == nil && len(found) > 0 {
 		err = readEntropy(found[0])
 	}
@@ -36,12 +36,12 @@ func seedEntropy() {
 	}
 }
 
-func readEntropy(f virtiodev.Found) error {
-	wait, err := virtiodev.WaitIRQ(f.Line)
+func readEntropy(f platform.Found) error {
+	wait, err := platform.WaitIRQ(f.Line)
 	if err != nil {
 		return err
 	}
-	d, err := virtiorng.New(f.Transport, virtiodev.DMA, wait)
+	d, err := virtiorng.New(f.Transport, platform.DMA, wait)
 	if err != nil {
 		return fmt.Errorf("%s: %v", f.Where, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"unigo/kernel/clock"
 	"unigo/kernel/cpu"
 	"unigo/kernel/kfmt"
+	"unigo/kernel/platform/layout"
 	"unigo/kernel/sys"
 	"unigo/kernel/trap"
 )
@@ -116,7 +117,7 @@ func disablePIC() {
 }
 
 // vectorTimer is the local APIC timer's vector.
-const vectorTimer = 32
+const vectorTimer = layout.VectorTimer
 
 // calibrationTicks is 5 ms of PIT time: enough for 0.1% accuracy.
 const calibrationTicks = pit.Hz / 200

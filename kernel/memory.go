@@ -7,6 +7,7 @@ import (
 	"unigo/kernel/clock"
 	"unigo/kernel/cpu"
 	"unigo/kernel/mm"
+	"unigo/kernel/platform/layout"
 	"unigo/kernel/sys"
 	"unigo/kernel/trap"
 	"unigo/kernel/vdso"
@@ -21,10 +22,6 @@ const (
 	mmapLo     = 1 << 40        // mmap(NULL) places mappings in [mmapLo, mmapHi)
 	mmapHi     = 0x7f0000000000 // like Linux's mmap base
 	maxRAMSize = 512 * gib      // the identity map must stay below the runtime's arena hints (0xc000000000)
-	// QEMU microvm's virtio-mmio transports: 24 slots of 512 bytes
-	// (hw/i386/microvm.c, VIRTIO_MMIO_BASE); mapped uncached for drivers.
-	virtioMMIOBase = 0xFEB00000
-	virtioMMIOEnd  = virtioMMIOBase + 24*512
 )
 
 func bootSpace() *mm.Space { return &sys.Space }
@@ -102,7 +99,8 @@ func initMemory(imageEnd uintptr) {
 	mmio := mm.PTEWritable | mm.PTENoCache | mm.PTEWriteThr | mm.NoExec
 	mapOrDie(s.PT.Map(lapic.DefaultBase, lapic.DefaultBase, mmio))
 	mapOrDie(s.PT.Map(ioapic.DefaultBase, ioapic.DefaultBase, mmio))
-	for pa := uintptr(virtioMMIOBase); pa < virtioMMIOEnd; pa += mm.PageSize {
+	// QEMU microvm's virtio-mmio transports, for the drivers (kernel/platform).
+	for pa := uintptr(layout.MicrovmMMIOBase); pa < layout.MicrovmMMIOEnd; pa += mm.PageSize {
 		mapOrDie(s.PT.Map(pa, pa, mmio))
 	}
 	cpu.WriteCR3(s.PT.Root)

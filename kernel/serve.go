@@ -56,7 +56,7 @@ func Booted() bool { return booted }
 func startServer() {
 	serverOnce.Do(func() {
 		fileSystem = vfs.New()
-		sys.Cmdline = wholeTokens(&bootInfo) // for kernel/virtiodev, from here on
+		sys.Cmdline = wholeTokens(&bootInfo) // for kernel/platform, from here on
 		seedEntropy()
 		mountShares()
 		started := make(chan struct{})

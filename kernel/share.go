@@ -8,7 +8,7 @@ import (
 	"unigo/drivers/ninep"
 	"unigo/drivers/virtio"
 	"unigo/drivers/virtio9p"
-	"unigo/kernel/virtiodev"
+	"unigo/kernel/platform"
 )
 
 // Host-directory shares: `unigo run -share HOST[:GUEST]` exports HOST
@@ -46,17 +46,17 @@ func mountShares() {
 	if len(want) == 0 {
 		return
 	}
-	found, err := virtiodev.Find(virtio.Device9P, virtiodev.LineShare0, virtiodev.LineShare0-1, virtiodev.LineShare0-2)
+	found, err := platform.FindVirtio(virtio.Device9P)
 	if err != nil {
 		shareFatal(err.Error())
 	}
 	clients := map[string]*ninep.Client{}
 	for _, f := range found {
-		wait, err := virtiodev.WaitIRQ(f.Line)
+		wait, err := platform.WaitIRQ(f.Line)
 		if err != nil {
 			shareFatal(err.Error())
 		}
-		d, err := virtio9p.New(f.Transport, virtiodev.DMA, shareMsize, wait)
+		d, err := virtio9p.New(f.Transport, platform.DMA, shareMsize, wait)
 		if err != nil {
 			shareFatal(fmt.Sprintf("%s: %v", f.Where, err))
 		}

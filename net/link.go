@@ -15,7 +15,7 @@ import (
 
 	"unigo/drivers/virtio"
 	"unigo/drivers/virtionet"
-	"unigo/kernel/virtiodev"
+	"unigo/kernel/platform"
 )
 
 // frameDevice is what the link needs of a NIC (virtionet.Device).
@@ -48,18 +48,18 @@ var _ stack.LinkEndpoint = (*link)(nil)
 // findNIC finds a virtio network device: on virtio-mmio (microvm), or
 // on PCI (q35, pc).
 func findNIC() (*link, error) {
-	found, err := virtiodev.Find(virtio.DeviceNet, virtiodev.LineNet)
+	found, err := platform.FindVirtio(virtio.DeviceNet)
 	if err != nil {
 		return nil, err
 	}
 	if len(found) == 0 {
 		return nil, errNoNIC
 	}
-	dev, err := virtionet.New(found[0].Transport, virtiodev.DMA)
+	dev, err := virtionet.New(found[0].Transport, platform.DMA)
 	if err != nil {
 		return nil, err
 	}
-	irq, err := virtiodev.OpenIRQ(found[0].Line)
+	irq, err := platform.OpenIRQ(found[0].Line)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // fromCmdline is what -v prints for a virtio entropy device (id 4) found
-// from the command line's virtio_mmio.device= (kernel/virtiodev).
+// from the command line's virtio_mmio.device= (kernel/platform).
 var fromCmdline = regexp.MustCompile(`unigo: virtio-mmio at 0x[0-9a-f]+ \(IRQ \d+, from the command line\): virtio device 4\n`)
 
 // TestEntropy: getrandom is seeded from the virtio entropy device that

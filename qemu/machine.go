@@ -188,7 +188,7 @@ func Args(c Config) ([]string, error) {
 		// serial (we add both UARTs ourselves), no ACPI tables to build.
 		// auto-kernel-cmdline=on appends virtio_mmio.device=512@ADDR:IRQ
 		// per attached device (hw/i386/microvm.c; only without ACPI): the
-		// kernel finds its devices there (kernel/virtiodev/mmio.go) as it
+		// kernel finds its devices there (kernel/platform/board_microvm.go) as it
 		// would under Firecracker, rather than by probing microvm's layout.
 		machine = "microvm,x-option-roms=off,pic=off,isa-serial=off,rtc=on,pit=on,acpi=off,auto-kernel-cmdline=on"
 	case "q35", "pc":

@@ -2,8 +2,11 @@
 // vectors through the I/O APIC (Intel 82093AA datasheet).
 package ioapic
 
-// DefaultBase is the I/O APIC's usual physical address (and QEMU's).
-const DefaultBase = 0xFEC00000
+import "unigo/kernel/platform/layout"
+
+// DefaultBase is the I/O APIC's usual physical address (and QEMU's): the
+// PC board's (layout/board_pc.go).
+const DefaultBase = layout.IOAPICBase
 
 // Registers: an index register and a data window (datasheet 3.0).
 const (

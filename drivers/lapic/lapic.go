@@ -1,10 +1,13 @@
-// Package lapic drives the local APIC in xAPIC mode (MMIO at 0xFEE00000):
+// Package lapic drives the local APIC in xAPIC mode (memory-mapped registers):
 // enable it, acknowledge interrupts, and run its timer one-shot for the
 // scheduler's next event.
 package lapic
 
-// DefaultBase is the local APIC's physical address after reset (SDM vol. 3, 12.4.1).
-const DefaultBase = 0xFEE00000
+import "unigo/kernel/platform/layout"
+
+// DefaultBase is the local APIC's physical address after reset (SDM vol.
+// 3, 12.4.1), which the kernel keeps: the PC board's (layout/board_pc.go).
+const DefaultBase = layout.LAPICBase
 
 // Register offsets (SDM vol. 3, table 12-1).
 const (

@@ -1,5 +1,6 @@
-// Package pci enumerates PCI devices, reads and sizes their BARs and
-// walks their capability lists. Configuration space is reached in one of
+// Package pci enumerates PCI devices, reads and sizes their BARs, walks
+// their capability lists and programs their message-signalled
+// interrupts (MSI and MSI-X, msi.go). Configuration space is reached in one of
 // two ways, both behind the Access interface so that the logic runs
 // under go test:
 //

@@ -3,6 +3,8 @@ package virtio
 import (
 	"errors"
 	"fmt"
+
+	"unigo/drivers/pci"
 )
 
 // virtio over PCI, legacy interface (virtio spec v1.2 §4.1.4.10, the
@@ -82,7 +84,7 @@ func NewLegacyPCI(c PCIConfig, io Window, mapw MapFunc, vector uint8) (*LegacyPC
 	ok := io.Read16(lgConfigVector) == 0
 	io.Write16(lgConfigVector, noVector)
 	if !ok {
-		c.Write16(msix+2, c.Read16(msix+2)&^msixEnable)
+		pci.DisableMSIX(c, msix)
 		return p, nil
 	}
 	p.msix, p.config = true, lgConfigMSIX

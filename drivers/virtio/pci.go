@@ -3,6 +3,8 @@ package virtio
 import (
 	"errors"
 	"fmt"
+
+	"unigo/drivers/pci"
 )
 
 // virtio over PCI, modern interface (virtio spec v1.2 §4.1): the device's
@@ -40,17 +42,15 @@ type MapFunc func(phys uint64, n uint32) (Window, error)
 
 // PCI vendor and capability constants (§4.1.4).
 const (
-	VendorVirtio     = 0x1AF4
-	capVendor        = 0x09
-	capMSIX          = 0x11
-	cfgCommon        = 1
-	cfgNotify        = 2
-	cfgISR           = 3
-	cfgDevice        = 4
-	noVector         = 0xFFFF
-	msixEnable       = 1 << 15
-	msixFunctionMask = 1 << 14
-	lapicMessageAddr = 0xFEE00000 // MSI address of APIC ID 0 (Intel SDM vol. 3, 12.11.1)
+	VendorVirtio = 0x1AF4
+	capVendor    = 0x09
+	capMSIX      = pci.CapMSIX
+	cfgCommon    = 1
+	cfgNotify    = 2
+	cfgISR       = 3
+	cfgDevice    = 4
+	noVector     = 0xFFFF
+	bootCPU      = 0 // the local APIC that MSI-X messages go to
 )
 
 // Common configuration layout (§4.1.4.3).
@@ -144,24 +144,13 @@ func NewPCI(c PCIConfig, mapw MapFunc, vector uint8) (*PCI, error) {
 	return p, nil
 }
 
-// setupMSIX points table entry 0 at vector on the boot CPU and enables
-// MSI-X (PCI spec 3.0 §6.8.2). Both transports use it.
+// setupMSIX points MSI-X table entry 0 at vector on the boot CPU and
+// enables MSI-X (drivers/pci). Both transports use it.
 func setupMSIX(c PCIConfig, cap uint8, mapw MapFunc, vector uint8) error {
-	table := c.Read32(cap + 4)
-	base, _ := c.BAR(int(table & 7))
-	if base == 0 {
-		return errors.New("virtio-pci: MSI-X table in an I/O BAR")
+	mapTable := func(phys uint64, n uint32) (pci.Window, error) { return mapw(phys, n) }
+	if err := pci.SetupMSIX(c, cap, mapTable, 0, bootCPU, vector); err != nil {
+		return fmt.Errorf("virtio-pci: %w", err)
 	}
-	w, err := mapw(base+uint64(table&^7), 16)
-	if err != nil {
-		return err
-	}
-	w.Write32(0, lapicMessageAddr)
-	w.Write32(4, 0)
-	w.Write32(8, uint32(vector)) // fixed delivery, edge
-	w.Write32(12, 0)             // unmasked
-	ctl := c.Read16(cap + 2)
-	c.Write16(cap+2, ctl&^msixFunctionMask|msixEnable)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package sys
 import (
 	"unigo/drivers/ioapic"
 	"unigo/kernel/mm"
+	"unigo/kernel/platform/layout"
 )
 
 // Device support for drivers written in ordinary Go (package net and
@@ -27,10 +28,12 @@ const (
 	IRQMSI = 0x100
 )
 
-// IRQVectorBase is the vector of GSI 0; GSIs 0..15 use vectors 48..63.
+// IRQVectorBase is the vector of interrupt line 0 and MaxGSI the count
+// of lines: line n (I/O APIC GSI n, or an MSI's line) arrives on vector
+// IRQVectorBase+n. The vector map is kernel/platform/layout's (vectors.go).
 const (
-	IRQVectorBase = 48
-	MaxGSI        = 16
+	IRQVectorBase = layout.VectorLine0
+	MaxGSI        = layout.NumLines
 )
 
 // IOAPIC is the I/O APIC's register window (set by package kernel).
@@ -58,7 +61,7 @@ func irqOpen(line int) uintptr {
 	}
 	files[fd].handle = gsi
 	if line&IRQMSI == 0 {
-		ioapic.Route(IOAPIC, gsi, uint8(IRQVectorBase+gsi), 0)
+		ioapic.Route(IOAPIC, gsi, layout.LineVector(gsi), 0)
 	}
 	return uintptr(fd)
 }
@@ -94,7 +97,7 @@ var RAMEnd uintptr
 var RSDP uintptr
 
 // Cmdline is the kernel command line in whole tokens (set by package
-// kernel before the drivers in ordinary Go start): kernel/virtiodev reads
+// kernel before the drivers in ordinary Go start): kernel/platform reads
 // the virtio_mmio.device= parameters that the VMM appends to it.
 var Cmdline string
 

@@ -338,7 +338,7 @@ func (c *control) read(r io.Reader) {
 }
 
 // maxShares is how many -share flags the kernel mounts (one MSI-X line
-// each on PCI machines; kernel/virtiodev).
+// each on PCI machines, allocated by kernel/platform).
 const maxShares = 3
 
 // parseShare reads HOST[:GUEST]: HOST must be an existing directory;

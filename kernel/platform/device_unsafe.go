@@ -1,4 +1,4 @@
-package virtiodev
+package platform
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"unsafe"
 
 	"unigo/drivers/virtio"
-	"unigo/kernel/sys"
+	"unigo/kernel/abi/unigo"
 )
 
 // at turns a device address into a pointer: MMIO and DMA memory is not Go
@@ -43,7 +43,7 @@ func (m mmioRegs) Write32(off uintptr, v uint32) {
 // DMA gets device-visible memory from the kernel: physical ==
 // virtual, zeroed, never freed.
 func DMA(n int) ([]byte, uint64, error) {
-	pa, _, e := syscall.RawSyscall(sys.SysDMAAlloc, uintptr(n), 0, 0)
+	pa, _, e := syscall.RawSyscall(unigo.SysDMAAlloc, uintptr(n), 0, 0)
 	if e != 0 {
 		return nil, 0, fmt.Errorf("DMA memory (%d bytes): %v", n, e)
 	}
@@ -63,7 +63,7 @@ func (w window) Write32(off uintptr, v uint32) { atomic.StoreUint32((*uint32)(at
 
 // MapWindow asks the kernel to map a device window at its physical address.
 func MapWindow(phys uint64, n uint32) (virtio.Window, error) {
-	if _, _, e := syscall.RawSyscall(sys.SysMapMMIO, uintptr(phys), uintptr(n), 0); e != 0 {
+	if _, _, e := syscall.RawSyscall(unigo.SysMapMMIO, uintptr(phys), uintptr(n), 0); e != 0 {
 		return nil, fmt.Errorf("mapping device registers at %#x: %v", phys, e)
 	}
 	return window(phys), nil
