@@ -173,12 +173,13 @@ func build(targets []string, filesDir string) (img []byte, name string, err erro
 		return nil, "", err
 	}
 	env := append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GO111MODULE=on", "GOWORK=off", "GOFLAGS=-mod=mod")
-	// Programs that use the network get unigo/net (netstack, NIC driver,
-	// sockets); the others carry none of it.
+	// Programs that use the network get unigo/netstack (gVisor's
+	// netstack, the NIC drivers, the socket calls); the others carry none
+	// of it.
 	if usesNet, err := dependsOn("net", dir, ovPath, modArgs, pkgArgs, env); err != nil {
 		return nil, "", err
 	} else if usesNet {
-		imports += "\nimport _ \"unigo/net\"\n"
+		imports += "\nimport _ \"unigo/netstack\"\n"
 		if err := os.WriteFile(inject, []byte(imports), 0o644); err != nil {
 			return nil, "", err
 		}
