@@ -26,6 +26,30 @@ import (
 
 var ne = binary.NativeEndian
 
+// Field offsets of struct nlmsghdr (include/uapi/linux/netlink.h: len
+// u32, type u16, flags u16, seq u32, pid u32), struct ifinfomsg
+// (rtnetlink.h: family u8, pad u8, type u16, index s32, flags u32,
+// change u32) and struct ifaddrmsg (if_addr.h: family u8, prefixlen u8,
+// flags u8, scope u8, index u32).
+const (
+	nlmsgLen   = 0
+	nlmsgType  = 4
+	nlmsgFlags = 6
+	nlmsgSeq   = 8
+	nlmsgPid   = 12
+
+	ifiFamily = 0
+	ifiType   = 2
+	ifiIndex  = 4
+	ifiFlags  = 8
+
+	ifaFamily    = 0
+	ifaPrefixlen = 1
+	ifaFlags     = 2
+	ifaScope     = 3
+	ifaIndex     = 4
+)
+
 // nlLink describes an interface for RTM_NEWLINK.
 type nlLink struct {
 	Index int32
@@ -55,11 +79,11 @@ func nlAlign(n int) int { return (n + linux.NLMSG_ALIGNTO - 1) &^ (linux.NLMSG_A
 func nlMessage(typ, flags uint16, seq, port uint32, body []byte) []byte {
 	n := linux.SizeofNlMsghdr + len(body)
 	m := make([]byte, nlAlign(n))
-	ne.PutUint32(m[0:], uint32(n))
-	ne.PutUint16(m[4:], typ)
-	ne.PutUint16(m[6:], flags)
-	ne.PutUint32(m[8:], seq)
-	ne.PutUint32(m[12:], port)
+	ne.PutUint32(m[nlmsgLen:], uint32(n))
+	ne.PutUint16(m[nlmsgType:], typ)
+	ne.PutUint16(m[nlmsgFlags:], flags)
+	ne.PutUint32(m[nlmsgSeq:], seq)
+	ne.PutUint32(m[nlmsgPid:], port)
 	copy(m[linux.SizeofNlMsghdr:], body)
 	return m
 }
@@ -79,11 +103,11 @@ func nlAttr(b []byte, typ uint16, v []byte) []byte {
 // linkMessage is the RTM_NEWLINK message of l in a dump.
 func linkMessage(l nlLink, seq, port uint32) []byte {
 	b := make([]byte, linux.SizeofIfInfomsg, 128)
-	b[0] = linux.AF_UNSPEC
-	ne.PutUint16(b[2:], l.Type)
-	ne.PutUint32(b[4:], uint32(l.Index))
-	ne.PutUint32(b[8:], l.Flags)
-	// ifi_change (b[12:16]) is 0 in a dump.
+	b[ifiFamily] = linux.AF_UNSPEC
+	ne.PutUint16(b[ifiType:], l.Type)
+	ne.PutUint32(b[ifiIndex:], uint32(l.Index))
+	ne.PutUint32(b[ifiFlags:], l.Flags)
+	// ifi_change is 0 in a dump.
 	b = nlAttr(b, linux.IFLA_IFNAME, append([]byte(l.Name), 0))
 	b = nlAttr(b, linux.IFLA_MTU, ne.AppendUint32(nil, l.MTU))
 	b = nlAttr(b, linux.IFLA_OPERSTATE, []byte{l.Oper})
@@ -101,8 +125,8 @@ func linkMessage(l nlLink, seq, port uint32) []byte {
 // IFA_LOCAL: it comes right after.
 func addrMessage(a nlAddr, seq, port uint32) []byte {
 	b := make([]byte, linux.SizeofIfAddrmsg, 64)
-	b[0], b[1], b[2], b[3] = a.Family, a.Prefix, linux.IFA_F_PERMANENT, a.Scope
-	ne.PutUint32(b[4:], uint32(a.Index))
+	b[ifaFamily], b[ifaPrefixlen], b[ifaFlags], b[ifaScope] = a.Family, a.Prefix, linux.IFA_F_PERMANENT, a.Scope
+	ne.PutUint32(b[ifaIndex:], uint32(a.Index))
 	b = nlAttr(b, linux.IFA_ADDRESS, a.Addr)
 	if a.Family == linux.AF_INET {
 		b = nlAttr(b, linux.IFA_LOCAL, a.Addr)
@@ -128,7 +152,7 @@ func errorMessage(req []byte, e linux.Errno, port uint32) []byte {
 	}
 	body := ne.AppendUint32(nil, uint32(int32(-e)))
 	body = append(body, echo...)
-	return nlMessage(linux.NLMSG_ERROR, flags, ne.Uint32(req[8:]), port, body)
+	return nlMessage(linux.NLMSG_ERROR, flags, ne.Uint32(req[nlmsgSeq:]), port, body)
 }
 
 // nlRespond answers the requests in b, the bytes of one send from the
@@ -138,12 +162,12 @@ func errorMessage(req []byte, e linux.Errno, port uint32) []byte {
 func nlRespond(b []byte, port uint32, ifaces func() ([]nlLink, []nlAddr)) [][]byte {
 	var out [][]byte
 	for len(b) >= linux.SizeofNlMsghdr {
-		n := int(ne.Uint32(b))
+		n := int(ne.Uint32(b[nlmsgLen:]))
 		if n < linux.SizeofNlMsghdr || n > len(b) {
 			break
 		}
 		req := b[:n]
-		typ, flags, seq := ne.Uint16(req[4:]), ne.Uint16(req[6:]), ne.Uint32(req[8:])
+		typ, flags, seq := ne.Uint16(req[nlmsgType:]), ne.Uint16(req[nlmsgFlags:]), ne.Uint32(req[nlmsgSeq:])
 		family := uint8(linux.AF_UNSPEC) // rtgenmsg, ifinfomsg and ifaddrmsg all start with it
 		if n > linux.SizeofNlMsghdr {
 			family = req[linux.SizeofNlMsghdr]
