@@ -90,7 +90,7 @@ func readBootInfo(magic uint32, info uint64) {
 	}
 }
 
-// Milestone records a boot milestone from outside the kernel (unigo/net
+// Milestone records a boot milestone from outside the kernel (unigo/netstack
 // marks "net-up"); outside unigo it does nothing.
 func Milestone(name string) {
 	if booted {

@@ -4,7 +4,7 @@ import "sync/atomic"
 
 // NICStatistics is what the network device has done (virtio-net's
 // counters and what the device and driver agreed), for programs that
-// show it: unigo/net provides them, and a program reads them here
+// show it: unigo/netstack provides them, and a program reads them here
 // without linking the network stack itself.
 type NICStatistics struct {
 	RxPackets, TxPackets, RxDropped, TxDropped uint64
@@ -21,7 +21,7 @@ type NICStatistics struct {
 
 var nicStats atomic.Pointer[func() NICStatistics]
 
-// RegisterNIC names the source of NICStats (unigo/net, once its device
+// RegisterNIC names the source of NICStats (unigo/netstack, once its device
 // is up).
 func RegisterNIC(f func() NICStatistics) { nicStats.Store(&f) }
 

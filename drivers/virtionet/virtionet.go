@@ -29,6 +29,7 @@ import (
 	"sync"
 
 	"unigo/drivers/virtio"
+	"unigo/netstack/nic"
 )
 
 // Feature bits (§5.1.3).
@@ -89,16 +90,10 @@ type Transport = virtio.Transport
 // DMA allocates device-visible memory.
 type DMA = virtio.DMA
 
-// Frame is one outgoing Ethernet frame, in parts copied in order. With
-// CsumOffset nonzero it asks for the checksum of the bytes from
-// CsumStart to the end to be stored at CsumStart+CsumOffset, the field
-// holding the pseudo-header sum meanwhile (VIRTIO_NET_HDR_F_NEEDS_CSUM,
-// §5.1.6.2): the device does it when CSUM was negotiated, the driver
-// otherwise.
-type Frame struct {
-	Parts                 [][]byte
-	CsumStart, CsumOffset uint16
-}
+// Frame is one outgoing Ethernet frame (nic.Frame). A checksum request
+// becomes VIRTIO_NET_HDR_F_NEEDS_CSUM (§5.1.6.2) when CSUM was
+// negotiated; the driver completes the checksum otherwise.
+type Frame = nic.Frame
 
 // Device is one virtio-net device.
 type Device struct {
@@ -121,15 +116,11 @@ type Device struct {
 	failed   error
 }
 
-// Statistics counts what the device did.
-type Statistics struct {
-	RxPackets, TxPackets, RxDropped, TxDropped uint64
-	// RxCsumCompleted: received frames whose partial checksum the driver
-	// completed; TxCsumOffloaded: sent frames whose checksum the device
-	// completes.
-	RxCsumCompleted, TxCsumOffloaded uint64
-	RxMerged                         uint64 // received frames that spanned buffers
-}
+// Statistics counts what the device did (nic.Statistics).
+type Statistics = nic.Statistics
+
+// The device is what the network stack drives.
+var _ nic.NIC = (*Device)(nil)
 
 // ErrFull: the transmit queue has no room; retry after Reclaim.
 var ErrFull = errors.New("virtionet: transmit queue full")

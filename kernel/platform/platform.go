@@ -1,6 +1,6 @@
 // Package platform is the bus and platform layer under the drivers that
 // run as ordinary Go code in a unigo guest (the network stack in
-// unigo/net, the host-directory shares and the entropy device in
+// unigo/netstack, the host-directory shares and the entropy device in
 // unigo/kernel). Once, at the first look-up, it works out the board
 // (board.go: ACPI tables through drivers/acpi, or microvm's command
 // line), probes the virtio-mmio windows and scans PCI (through ECAM or

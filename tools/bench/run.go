@@ -298,7 +298,7 @@ func surface(o options, vorder []string, ready map[string]variant, a *artifacts,
 	handled, err1 := handledSyscalls(o.root)
 	linux, err2 := linuxSyscalls(o.root)
 	loc, err3 := kernelLines(o.root)
-	netstack, err4 := moduleLines(o.root, "gvisor.dev/gvisor", "unigo/net")
+	netstack, err4 := moduleLines(o.root, "gvisor.dev/gvisor", "unigo/netstack")
 	for _, n := range vorder {
 		if ready[n] == nil {
 			continue

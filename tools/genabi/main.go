@@ -33,7 +33,7 @@ var prefixes = []string{
 	"TCP_", "IP_", "IPV6_", "MSG_", "SHUT_", "CLONE_", "MAP_", "PROT_", "MADV_", "CLOCK_",
 	"TIMER_ABSTIME", "SIG_", "RLIMIT_", "S_IF", "S_IS", "SEEK_", "RENAME_", "NETLINK_", "RTM_", "IFLA_",
 	"IFA_", "IFF_", "NLM_F_", "NLMSG_", "RT_SCOPE_", "RTN_", "RTPROT_", "GRND_", "UTIME_",
-	"PR_SET_NAME", "PR_GET_NAME", "ARPHRD_", "RLIM_INFINITY",
+	"PR_SET_NAME", "PR_GET_NAME", "ARPHRD_", "RLIM_INFINITY", "RTA_",
 }
 
 // sizes are the struct layouts the kernel fills in for programs.

@@ -150,14 +150,14 @@ func (c *compilation) writeOverlay() (string, error) {
 	return p, os.WriteFile(p, ov, 0o644)
 }
 
-// addNetIfUsed links unigo/net (netstack, NIC driver, sockets) into
+// addNetIfUsed links unigo/netstack (gVisor's netstack, the NIC drivers, the socket calls) into
 // programs that use the network; the others carry none of it.
 func (c *compilation) addNetIfUsed(ovPath string, env []string) error {
 	usesNet, err := dependsOn("net", c.dir, ovPath, c.modArgs, c.pkgArgs, env)
 	if err != nil || !usesNet {
 		return err
 	}
-	c.imports += "\nimport _ \"unigo/net\"\n"
+	c.imports += "\nimport _ \"unigo/netstack\"\n"
 	return c.writeImports()
 }
 

@@ -1,4 +1,4 @@
-package net
+package socket
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
+
+	"unigo/kernel/abi/linux"
 )
 
 // Linux values (include/uapi/asm-generic/errno.h, linux/socket.h),
@@ -94,7 +96,7 @@ func TestDecodeSockaddrErrors(t *testing.T) {
 		name   string
 		b      []byte
 		family int
-		want   int
+		want   linux.Errno
 	}{
 		{"nil", nil, linuxAFInet, linuxEINVAL},
 		{"one byte", []byte{2}, linuxAFInet, linuxEINVAL},

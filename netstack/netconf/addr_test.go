@@ -1,10 +1,14 @@
-package net
+package netconf
 
 import (
+	"net/netip"
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 )
+
+func addr4(s string) tcpip.Address  { return tcpip.AddrFrom4(netip.MustParseAddr(s).As4()) }
+func addr16(s string) tcpip.Address { return tcpip.AddrFrom16(netip.MustParseAddr(s).As16()) }
 
 func TestLinkLocal6(t *testing.T) {
 	// RFC 4291 §2.5.1 and appendix A: the interface identifier is the
@@ -23,8 +27,8 @@ func TestLinkLocal6(t *testing.T) {
 	for _, tt := range tests {
 		mac := tcpip.LinkAddress(tt.mac)
 		want := addr16(tt.want)
-		if got := linkLocal6(mac); got != want {
-			t.Errorf("linkLocal6(%v) = %v, want %v", mac, got, want)
+		if got := LinkLocal6(mac); got != want {
+			t.Errorf("LinkLocal6(%v) = %v, want %v", mac, got, want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package net
+package netconf
 
 import (
 	"reflect"
@@ -12,31 +12,31 @@ func TestParseConfig(t *testing.T) {
 	tests := []struct {
 		name        string
 		ip, gw, dns string
-		want        ipConfig
+		want        Config
 	}{
-		{"defaults", "", "", "", ipConfig{
+		{"defaults", "", "", "", Config{
 			ip: addr4("10.0.2.15"), prefix: 24, gw: addr4("10.0.2.2"), dns: slirpDNS}},
-		{"address only", "192.168.1.10/24", "", "", ipConfig{
+		{"address only", "192.168.1.10/24", "", "", Config{
 			ip: addr4("192.168.1.10"), prefix: 24, gw: addr4("10.0.2.2"), dns: slirpDNS}},
-		{"host bits kept", "10.1.2.3/8", "", "", ipConfig{
+		{"host bits kept", "10.1.2.3/8", "", "", Config{
 			ip: addr4("10.1.2.3"), prefix: 8, gw: addr4("10.0.2.2"), dns: slirpDNS}},
-		{"prefix 32", "172.16.0.5/32", "", "", ipConfig{
+		{"prefix 32", "172.16.0.5/32", "", "", Config{
 			ip: addr4("172.16.0.5"), prefix: 32, gw: addr4("10.0.2.2"), dns: slirpDNS}},
-		{"IPv6 address", "fd00::15/64", "", "", ipConfig{
+		{"IPv6 address", "fd00::15/64", "", "", Config{
 			ip: addr16("fd00::15"), prefix: 64, gw: addr4("10.0.2.2"), dns: slirpDNS}},
-		{"gateway", "", "10.0.2.1", "", ipConfig{
+		{"gateway", "", "10.0.2.1", "", Config{
 			ip: addr4("10.0.2.15"), prefix: 24, gw: addr4("10.0.2.1"), dns: slirpDNS, gwSet: true}},
-		{"one DNS server", "", "", "1.1.1.1", ipConfig{
+		{"one DNS server", "", "", "1.1.1.1", Config{
 			ip: addr4("10.0.2.15"), prefix: 24, gw: addr4("10.0.2.2"), dns: []tcpip.Address{addr4("1.1.1.1")}, dnsSet: true}},
-		{"several DNS servers", "", "", "1.1.1.1,8.8.8.8,9.9.9.9", ipConfig{
+		{"several DNS servers", "", "", "1.1.1.1,8.8.8.8,9.9.9.9", Config{
 			ip: addr4("10.0.2.15"), prefix: 24, gw: addr4("10.0.2.2"),
 			dns:    []tcpip.Address{addr4("1.1.1.1"), addr4("8.8.8.8"), addr4("9.9.9.9")},
 			dnsSet: true}},
-		{"IPv6 DNS servers", "", "", "2001:4860:4860::8888,10.0.2.3,::1", ipConfig{
+		{"IPv6 DNS servers", "", "", "2001:4860:4860::8888,10.0.2.3,::1", Config{
 			ip: addr4("10.0.2.15"), prefix: 24, gw: addr4("10.0.2.2"),
 			dns:    []tcpip.Address{addr16("2001:4860:4860::8888"), addr4("10.0.2.3"), addr16("::1")},
 			dnsSet: true}},
-		{"everything", "192.168.7.20/25", "192.168.7.1", "192.168.7.1,fd00::53", ipConfig{
+		{"everything", "192.168.7.20/25", "192.168.7.1", "192.168.7.1,fd00::53", Config{
 			ip: addr4("192.168.7.20"), prefix: 25, gw: addr4("192.168.7.1"),
 			dns:   []tcpip.Address{addr4("192.168.7.1"), addr16("fd00::53")},
 			gwSet: true, dnsSet: true}},
@@ -101,13 +101,13 @@ func TestResolvConf(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		c := ipConfig{ip: addr4("10.0.2.15"), prefix: 24, gw: addr4("10.0.2.2"), dns: tt.dns}
-		if got := c.resolvConf(); got != tt.want {
-			t.Errorf("resolvConf() with dns %v = %q, want %q", tt.dns, got, tt.want)
+		c := Config{ip: addr4("10.0.2.15"), prefix: 24, gw: addr4("10.0.2.2"), dns: tt.dns}
+		if got := c.ResolvConf(); got != tt.want {
+			t.Errorf("ResolvConf() with dns %v = %q, want %q", tt.dns, got, tt.want)
 		}
 	}
 	// The defaults give QEMU user networking's resolver.
-	if got, want := userNet.resolvConf(), "nameserver 10.0.2.3\noptions ndots:1 timeout:2\n"; got != want {
-		t.Errorf("userNet.resolvConf() = %q, want %q", got, want)
+	if got, want := userNet.ResolvConf(), "nameserver 10.0.2.3\noptions ndots:1 timeout:2\n"; got != want {
+		t.Errorf("userNet.ResolvConf() = %q, want %q", got, want)
 	}
 }

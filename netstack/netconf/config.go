@@ -1,4 +1,4 @@
-package net
+package netconf
 
 import (
 	"fmt"
@@ -12,8 +12,8 @@ import (
 	"unigo/kernel"
 )
 
-// ipConfig is the interface's static configuration.
-type ipConfig struct {
+// Config is the interface's static configuration.
+type Config struct {
 	ip     tcpip.Address
 	prefix int
 	gw     tcpip.Address
@@ -23,17 +23,18 @@ type ipConfig struct {
 }
 
 // QEMU user networking's defaults (slirp: guest .15, host/gateway .2, DNS .3).
-var userNet = ipConfig{
+var userNet = Config{
 	ip:     tcpip.AddrFrom4([4]byte{10, 0, 2, 15}),
 	prefix: 24,
 	gw:     tcpip.AddrFrom4([4]byte{10, 0, 2, 2}),
 	dns:    []tcpip.Address{tcpip.AddrFrom4([4]byte{10, 0, 2, 3})},
 }
 
-// config reads ip=ADDR/PREFIX, gw=ADDR and dns=ADDR[,ADDR] from the
-// kernel command line (unigo run -ip, -gw, -dns), defaulting to userNet;
-// static is whether an address was given (else DHCP configures it).
-func config() (c ipConfig, static bool) {
+// FromCommandLine reads ip=ADDR/PREFIX, gw=ADDR and dns=ADDR[,ADDR]
+// from the kernel command line (unigo run -ip, -gw, -dns), defaulting to
+// userNet; static is whether an address was given (else DHCP configures
+// it).
+func FromCommandLine() (c Config, static bool) {
 	get := func(k string) string { v, _ := kernel.Param(k); return v }
 	c, err := parseConfig(get("ip"), get("gw"), get("dns"))
 	if err != nil {
@@ -43,7 +44,7 @@ func config() (c ipConfig, static bool) {
 	return c, get("ip") != ""
 }
 
-func parseConfig(ip, gw, dns string) (ipConfig, error) {
+func parseConfig(ip, gw, dns string) (Config, error) {
 	c := userNet
 	if ip != "" {
 		p, err := netip.ParsePrefix(ip)
@@ -79,7 +80,8 @@ func addr(a netip.Addr) tcpip.Address {
 	return tcpip.AddrFrom16(a.As16())
 }
 
-func (c ipConfig) resolvConf() string {
+// ResolvConf is /etc/resolv.conf naming c's DNS servers.
+func (c Config) ResolvConf() string {
 	var b strings.Builder
 	for _, d := range c.dns {
 		b.WriteString("nameserver " + d.String() + "\n")

@@ -1,16 +1,18 @@
-package net
+package socket
 
 import (
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
+
+	"unigo/kernel/abi/linux"
 )
 
 func TestToErrno(t *testing.T) {
 	// Linux errno values (include/uapi/asm-generic/errno{,-base}.h).
 	tests := []struct {
 		err  tcpip.Error
-		want int
+		want linux.Errno
 	}{
 		{&tcpip.ErrWouldBlock{}, 11},                // EAGAIN
 		{&tcpip.ErrConnectStarted{}, 115},           // EINPROGRESS
@@ -42,7 +44,7 @@ func TestToErrno(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if got := toErrno(tt.err); got != tt.want {
-			t.Errorf("toErrno(%T) = %d, want %d", tt.err, got, tt.want)
+			t.Errorf("toErrno(%T) = %d, want %d", tt.err, int(got), int(tt.want))
 		}
 	}
 }

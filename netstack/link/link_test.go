@@ -1,4 +1,4 @@
-package net
+package link
 
 import (
 	"bytes"
@@ -29,10 +29,11 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 
-	"unigo/drivers/virtionet"
+	"unigo/netstack/netconf"
+	"unigo/netstack/nic"
 )
 
-// The test network: stack A runs on the package's link (over fakeNIC),
+// The test network: stack A runs on the package's Endpoint (over fakeNIC),
 // stack B on gVisor's channel endpoint; both wrapped by ethernet.New.
 const (
 	linkMACA = tcpip.LinkAddress("\x02\x00\x00\x00\x07\x01")
@@ -49,7 +50,7 @@ var (
 
 var errLinkFake = errors.New("fake NIC: no room")
 
-// fakeNIC is a frameDevice. Its Transmit copies each frame and hands it
+// fakeNIC is a nic.NIC. Its Transmit copies each frame and hands it
 // to out, which a goroutine drains into the peer stack, so no netstack
 // lock is held across the hop. It records what it transmitted.
 type fakeNIC struct {
@@ -77,7 +78,7 @@ func newFakeNIC(queue int) *fakeNIC {
 
 // TransmitFrames joins each frame's parts and transmits them; a checksum
 // request is completed as the device would.
-func (f *fakeNIC) TransmitFrames(fs []virtionet.Frame) (int, error) {
+func (f *fakeNIC) TransmitFrames(fs []nic.Frame) (int, error) {
 	frames := make([][]byte, len(fs))
 	for i, fr := range fs {
 		frames[i] = bytes.Join(fr.Parts, nil)
@@ -131,6 +132,11 @@ func (f *fakeNIC) Transmit(frames ...[]byte) (int, error) {
 	return len(frames), nil
 }
 
+func (f *fakeNIC) Properties() nic.Properties {
+	return nic.Properties{MTU: linkMTU - header.EthernetMinimumSize}
+}
+func (f *fakeNIC) LinkUp() bool                      { return true }
+func (f *fakeNIC) Statistics() nic.Statistics        { return nic.Statistics{} }
 func (f *fakeNIC) Receive(func([]byte)) (int, error) { return 0, nil }
 func (f *fakeNIC) Reclaim() error                    { return nil }
 func (f *fakeNIC) Interrupt()                        {}
@@ -167,25 +173,25 @@ func newLinkStack() *stack.Stack {
 	})
 }
 
-// configureLinkStack gives NIC nicEthernet its addresses and routes as
-// start/apply do: ip/24, the MAC's fe80:: address, and the two subnets.
+// configureLinkStack gives NIC netconf.NICEthernet its addresses and routes as
+// netstack and netconf do: ip/24, the MAC's fe80:: address, and the two subnets.
 func configureLinkStack(t *testing.T, s *stack.Stack, ep stack.LinkEndpoint, ip tcpip.Address, mac tcpip.LinkAddress) {
 	t.Helper()
-	if err := s.CreateNIC(nicEthernet, ep); err != nil {
+	if err := s.CreateNIC(netconf.NICEthernet, ep); err != nil {
 		t.Fatalf("CreateNIC: %v", err)
 	}
-	addAddr(s, nicEthernet, ip, 24)
-	addAddr(s, nicEthernet, linkLocal6(mac), 64)
+	netconf.AddAddr(s, netconf.NICEthernet, ip, 24)
+	netconf.AddAddr(s, netconf.NICEthernet, netconf.LinkLocal6(mac), 64)
 	s.SetRouteTable([]tcpip.Route{
-		{Destination: subnet(ip, 24), NIC: nicEthernet},
-		{Destination: subnet(tcpip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80}), 10), NIC: nicEthernet},
+		{Destination: netconf.Subnet(ip, 24), NIC: netconf.NICEthernet},
+		{Destination: netconf.Subnet(tcpip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80}), 10), NIC: netconf.NICEthernet},
 	})
 	has := map[tcpip.Address]bool{}
-	for _, a := range s.AllAddresses()[nicEthernet] {
+	for _, a := range s.AllAddresses()[netconf.NICEthernet] {
 		has[a.AddressWithPrefix.Address] = true
 	}
-	if !has[ip] || !has[linkLocal6(mac)] {
-		t.Fatalf("NIC addresses = %v, want %v and %v", has, ip, linkLocal6(mac))
+	if !has[ip] || !has[netconf.LinkLocal6(mac)] {
+		t.Fatalf("NIC addresses = %v, want %v and %v", has, ip, netconf.LinkLocal6(mac))
 	}
 }
 
@@ -193,7 +199,7 @@ func configureLinkStack(t *testing.T, s *stack.Stack, ep stack.LinkEndpoint, ip 
 // package's link, B on gVisor's channel endpoint.
 type linkPair struct {
 	a, b *stack.Stack
-	la   *link
+	la   *Endpoint
 	fake *fakeNIC
 	chB  *channel.Endpoint
 }
@@ -206,7 +212,7 @@ func newLinkPair(t *testing.T) *linkPair { t.Helper(); return newLinkPairCsum(t,
 func newLinkPairCsum(t *testing.T, txCsum bool) *linkPair {
 	t.Helper()
 	p := &linkPair{a: newLinkStack(), b: newLinkStack(), fake: newFakeNIC(1024)}
-	p.la = &link{dev: p.fake, mac: linkMACA, mtu: linkMTU, txCsum: txCsum}
+	p.la = &Endpoint{dev: p.fake, mac: linkMACA, mtu: linkMTU, txCsum: txCsum}
 	p.chB = channel.New(1024, linkMTU, linkMACB)
 	configureLinkStack(t, p.a, ethernet.New(p.la), linkIPA, linkMACA)
 	configureLinkStack(t, p.b, ethernet.New(p.chB), linkIPB, linkMACB)
@@ -217,7 +223,7 @@ func newLinkPairCsum(t *testing.T, txCsum bool) *linkPair {
 	// channel endpoint, whose dispatcher is B's ethernet.Endpoint: its
 	// DeliverNetworkPacket consumes the header and takes the protocol
 	// from the EtherType (the number passed here is ignored, as it is
-	// for link.deliver).
+	// for Endpoint.deliver).
 	wg.Go(func() {
 		for {
 			select {
@@ -232,10 +238,10 @@ func newLinkPairCsum(t *testing.T, txCsum bool) *linkPair {
 	})
 	// B → A: the channel endpoint queues outbound packets with the
 	// Ethernet header that B's ethernet.Endpoint.AddHeader pushed. Each
-	// goes to link.deliver through one reused buffer, as the virtio
+	// goes to Endpoint.deliver through one reused buffer, as the virtio
 	// driver's receive buffers are reused: deliver must copy.
 	wg.Go(func() {
-		rx := make([]byte, virtionet.MaxFrame)
+		rx := make([]byte, linkMTU)
 		for {
 			pkt := p.chB.ReadContext(ctx)
 			if pkt == nil {
@@ -292,7 +298,7 @@ func linkTCPExchange(t *testing.T, p *linkPair) {
 	const size = 1 << 20
 	toB, toA := linkRandom(1, size), linkRandom(2, size)
 
-	ln, err := gonet.ListenTCP(p.b, tcpip.FullAddress{NIC: nicEthernet, Addr: linkIPB, Port: 8080}, ipv4.ProtocolNumber)
+	ln, err := gonet.ListenTCP(p.b, tcpip.FullAddress{NIC: netconf.NICEthernet, Addr: linkIPB, Port: 8080}, ipv4.ProtocolNumber)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +316,7 @@ func linkTCPExchange(t *testing.T, p *linkPair) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), linkWait)
 	defer cancel()
-	ca, err := gonet.DialContextTCP(ctx, p.a, tcpip.FullAddress{NIC: nicEthernet, Addr: linkIPB, Port: 8080}, ipv4.ProtocolNumber)
+	ca, err := gonet.DialContextTCP(ctx, p.a, tcpip.FullAddress{NIC: netconf.NICEthernet, Addr: linkIPB, Port: 8080}, ipv4.ProtocolNumber)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -405,12 +411,12 @@ func linkFirstDiff(a, b []byte) int {
 func linkUDPExchange(t *testing.T, p *linkPair, proto tcpip.NetworkProtocolNumber, bAddr tcpip.Address) net.Addr {
 	t.Helper()
 	const port = 9000
-	srv, err := gonet.DialUDP(p.b, &tcpip.FullAddress{NIC: nicEthernet, Addr: bAddr, Port: port}, nil, proto)
+	srv, err := gonet.DialUDP(p.b, &tcpip.FullAddress{NIC: netconf.NICEthernet, Addr: bAddr, Port: port}, nil, proto)
 	if err != nil {
 		t.Fatalf("B bind: %v", err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	cli, err := gonet.DialUDP(p.a, nil, &tcpip.FullAddress{NIC: nicEthernet, Addr: bAddr, Port: port}, proto)
+	cli, err := gonet.DialUDP(p.a, nil, &tcpip.FullAddress{NIC: netconf.NICEthernet, Addr: bAddr, Port: port}, proto)
 	if err != nil {
 		t.Fatalf("A connect: %v", err)
 	}
@@ -461,7 +467,7 @@ func TestLinkUDP(t *testing.T) {
 // (IPv6 has no "no checksum": B's stack drops one without).
 func TestLinkUDP6TxCsum(t *testing.T) {
 	p := newLinkPairCsum(t, true)
-	linkUDPExchange(t, p, ipv6.ProtocolNumber, linkLocal6(linkMACB))
+	linkUDPExchange(t, p, ipv6.ProtocolNumber, netconf.LinkLocal6(linkMACB))
 	if p.fake.csumRequests.Load() == 0 {
 		t.Errorf("no checksum request for an IPv6 UDP datagram with txCsum")
 	}
@@ -469,8 +475,8 @@ func TestLinkUDP6TxCsum(t *testing.T) {
 
 func TestLinkIPv6LinkLocal(t *testing.T) {
 	p := newLinkPair(t)
-	from := linkUDPExchange(t, p, ipv6.ProtocolNumber, linkLocal6(linkMACB))
-	want := linkLocal6(linkMACA).As16()
+	from := linkUDPExchange(t, p, ipv6.ProtocolNumber, netconf.LinkLocal6(linkMACB))
+	want := netconf.LinkLocal6(linkMACA).As16()
 	if ip := from.(*net.UDPAddr).IP; !ip.Equal(net.IP(want[:])) {
 		t.Errorf("B saw the datagram from %v, want %v", ip, net.IP(want[:]))
 	}
@@ -524,7 +530,7 @@ func TestLinkWritePackets(t *testing.T) {
 				}
 				return tt.n, tt.err
 			}
-			l := &link{dev: fake, mac: linkMACA, mtu: linkMTU}
+			l := &Endpoint{dev: fake, mac: linkMACA, mtu: linkMTU}
 			pkts, want := linkPackets(3)
 			defer pkts.DecRef()
 
@@ -563,7 +569,7 @@ func TestLinkWritePackets(t *testing.T) {
 func TestLinkWritePacketsEmpty(t *testing.T) {
 	fake := newFakeNIC(0)
 	fake.transmit = func(frames [][]byte) (int, error) { return len(frames), nil }
-	l := &link{dev: fake, mac: linkMACA, mtu: linkMTU}
+	l := &Endpoint{dev: fake, mac: linkMACA, mtu: linkMTU}
 	var pkts stack.PacketBufferList
 	if n, err := l.WritePackets(pkts); n != 0 || err != nil {
 		t.Errorf("WritePackets(empty) = %d, %v; want 0, nil", n, err)
@@ -576,12 +582,12 @@ func TestLinkStackSendError(t *testing.T) {
 	p := newLinkPair(t)
 	p.fake.failing.Store(true)
 
-	srv, err := gonet.DialUDP(p.b, &tcpip.FullAddress{NIC: nicEthernet, Addr: linkIPB, Port: 9000}, nil, ipv4.ProtocolNumber)
+	srv, err := gonet.DialUDP(p.b, &tcpip.FullAddress{NIC: netconf.NICEthernet, Addr: linkIPB, Port: 9000}, nil, ipv4.ProtocolNumber)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	cli, err := gonet.DialUDP(p.a, nil, &tcpip.FullAddress{NIC: nicEthernet, Addr: linkIPB, Port: 9000}, ipv4.ProtocolNumber)
+	cli, err := gonet.DialUDP(p.a, nil, &tcpip.FullAddress{NIC: netconf.NICEthernet, Addr: linkIPB, Port: 9000}, ipv4.ProtocolNumber)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,7 +639,7 @@ func TestLinkStackSendError(t *testing.T) {
 
 func TestLinkDeliverDetached(t *testing.T) {
 	fake := newFakeNIC(16)
-	l := &link{dev: fake, mac: linkMACA, mtu: linkMTU}
+	l := &Endpoint{dev: fake, mac: linkMACA, mtu: linkMTU}
 	arpReq := linkARPRequest()
 
 	// Before Attach: no dispatcher, the frame is dropped.
@@ -671,7 +677,7 @@ func TestLinkDeliverDetached(t *testing.T) {
 	}
 
 	// Removing the NIC detaches the link; later frames are dropped.
-	if err := s.RemoveNIC(nicEthernet); err != nil {
+	if err := s.RemoveNIC(netconf.NICEthernet); err != nil {
 		t.Fatalf("RemoveNIC: %v", err)
 	}
 	if l.IsAttached() {
@@ -690,7 +696,7 @@ func TestLinkDeliverDetached(t *testing.T) {
 func TestLinkDeliverRace(t *testing.T) {
 	fake := newFakeNIC(0)
 	fake.transmit = func(frames [][]byte) (int, error) { return len(frames), nil }
-	l := &link{dev: fake, mac: linkMACA, mtu: linkMTU}
+	l := &Endpoint{dev: fake, mac: linkMACA, mtu: linkMTU}
 	s := newLinkStack()
 	defer func() { s.Close(); s.Wait() }()
 	configureLinkStack(t, s, ethernet.New(l), linkIPA, linkMACA)
@@ -710,7 +716,7 @@ func TestLinkDeliverRace(t *testing.T) {
 		})
 	}
 	time.Sleep(20 * time.Millisecond)
-	if err := s.RemoveNIC(nicEthernet); err != nil {
+	if err := s.RemoveNIC(netconf.NICEthernet); err != nil {
 		t.Errorf("RemoveNIC: %v", err)
 	}
 	time.Sleep(20 * time.Millisecond)
@@ -738,7 +744,7 @@ func linkARPRequest() []byte {
 
 func TestLinkProperties(t *testing.T) {
 	fake := newFakeNIC(0)
-	l := &link{dev: fake, mac: linkMACA, mtu: linkMTU}
+	l := &Endpoint{dev: fake, mac: linkMACA, mtu: linkMTU}
 	if got := l.Capabilities(); got != 0 {
 		t.Errorf("Capabilities = %#x, want 0", got)
 	}
@@ -790,7 +796,7 @@ func TestLinkProperties(t *testing.T) {
 	if !l.IsAttached() || !e.IsAttached() {
 		t.Errorf("after CreateNIC: link attached %v, ethernet attached %v", l.IsAttached(), e.IsAttached())
 	}
-	info := s.NICInfo()[nicEthernet]
+	info := s.NICInfo()[netconf.NICEthernet]
 	if info.MTU != linkMTU-header.EthernetMinimumSize || info.LinkAddress != linkMACA || info.ARPHardwareType != header.ARPHardwareEther {
 		t.Errorf("NIC info: MTU %d, address %v, ARP hardware %d", info.MTU, info.LinkAddress, info.ARPHardwareType)
 	}

@@ -1,4 +1,4 @@
-package net
+package link
 
 import (
 	"encoding/binary"
@@ -16,14 +16,14 @@ const (
 )
 
 // checksumRequest prepares an outgoing packet for the device to complete
-// its TCP or UDP checksum (virtio-net's VIRTIO_NET_HDR_F_NEEDS_CSUM,
-// virtio v1.2 §5.1.6.2): with stack.CapabilityTXChecksumOffload gVisor
-// leaves the field zero, and the device wants the pseudo-header sum
-// there. It returns the frame offsets of the transport header and of
-// the field within it, or 0, 0 when there is nothing to complete:
-// other protocols (gVisor checksums ICMP itself), IPv4 fragments (a
-// fragmented UDP datagram goes out with checksum 0, "none", RFC 768) and
-// IPv6 packets with extension headers.
+// its TCP or UDP checksum (nic.Frame's checksum request, which virtio-net
+// turns into VIRTIO_NET_HDR_F_NEEDS_CSUM, virtio v1.2 §5.1.6.2): with
+// stack.CapabilityTXChecksumOffload gVisor leaves the field zero, and
+// the device wants the pseudo-header sum there. It returns the frame
+// offsets of the transport header and of the field within it, or 0, 0
+// when there is nothing to complete: other protocols (gVisor checksums
+// ICMP itself), IPv4 fragments (a fragmented UDP datagram goes out with
+// checksum 0, "none", RFC 768) and IPv6 packets with extension headers.
 func checksumRequest(pkt *stack.PacketBuffer) (start, offset uint16) {
 	th := pkt.TransportHeader().Slice()
 	nh := pkt.NetworkHeader().Slice()

@@ -1,4 +1,4 @@
-package net
+package netconf
 
 import (
 	"fmt"
@@ -25,15 +25,15 @@ var dhcpServer = &net.UDPAddr{IP: net.IPv4bcast, Port: dhcpServerPort}
 // dhcpConn opens UDP port 68 on the Ethernet NIC, able to send from
 // 0.0.0.0 to the broadcast address before the NIC has an address.
 func dhcpConn(s *stack.Stack, base []tcpip.Route) (*gonet.UDPConn, error) {
-	addAddr(s, nicEthernet, tcpip.AddrFrom4([4]byte{}), 0)
-	routeTab.setV4(s, base, []tcpip.Route{{Destination: subnet(tcpip.AddrFrom4([4]byte{}), 0), NIC: nicEthernet}})
+	AddAddr(s, NICEthernet, tcpip.AddrFrom4([4]byte{}), 0)
+	routeTab.setV4(s, base, []tcpip.Route{{Destination: Subnet(tcpip.AddrFrom4([4]byte{}), 0), NIC: NICEthernet}})
 	var wq waiter.Queue
 	ep, err := s.NewEndpoint(udp.ProtocolNumber, ipv4.ProtocolNumber, &wq)
 	if err != nil {
 		return nil, fmt.Errorf("DHCP socket: %v", err)
 	}
 	ep.SocketOptions().SetBroadcast(true)
-	if err := ep.Bind(tcpip.FullAddress{NIC: nicEthernet, Port: dhcpClientPort}); err != nil {
+	if err := ep.Bind(tcpip.FullAddress{NIC: NICEthernet, Port: dhcpClientPort}); err != nil {
 		ep.Close()
 		return nil, fmt.Errorf("DHCP port: %v", err)
 	}
@@ -41,7 +41,7 @@ func dhcpConn(s *stack.Stack, base []tcpip.Route) (*gonet.UDPConn, error) {
 }
 
 // config turns a lease into the interface configuration.
-func (l *lease) config(def ipConfig) ipConfig {
+func (l *lease) config(def Config) Config {
 	c := def
 	c.ip, c.prefix = tcpip.AddrFrom4Slice(l.ip.To4()), l.prefix
 	if l.router != nil && !c.gwSet {
@@ -60,7 +60,7 @@ func (l *lease) config(def ipConfig) ipConfig {
 
 // renew keeps the lease: it asks again at half its time (T1), or every
 // 10 s while there is none.
-func renew(s *stack.Stack, base []tcpip.Route, c net.PacketConn, mac net.HardwareAddr, l *lease, cfg ipConfig) {
+func renew(s *stack.Stack, base []tcpip.Route, c net.PacketConn, mac net.HardwareAddr, l *lease, cfg Config) {
 	for {
 		wait := 10 * time.Second
 		if l != nil {

@@ -1,4 +1,4 @@
-package net
+package socket
 
 import (
 	"bytes"
@@ -15,7 +15,18 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
 	"gvisor.dev/gvisor/pkg/tcpip/link/loopback"
+	"gvisor.dev/gvisor/pkg/tcpip/network/arp"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/icmp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
+
+	"unigo/kernel/abi/linux"
+	"unigo/netstack/link"
+	"unigo/netstack/netconf"
+	"unigo/netstack/nic"
 )
 
 // The constants against golang.org/x/sys/unix, which generates them from
@@ -25,30 +36,30 @@ func TestNetlinkConstants(t *testing.T) {
 		name      string
 		got, want int
 	}{
-		{"AF_NETLINK", afNetlink, unix.AF_NETLINK}, {"SOCK_RAW", sockRaw, unix.SOCK_RAW},
-		{"NETLINK_ROUTE", netlinkRoute, unix.NETLINK_ROUTE}, {"SOL_NETLINK", solNetlink, unix.SOL_NETLINK},
-		{"SO_SNDBUFFORCE", soSndbufforce, unix.SO_SNDBUFFORCE}, {"SO_RCVBUFFORCE", soRcvbufforce, unix.SO_RCVBUFFORCE},
-		{"SO_PROTOCOL", soProtocol, unix.SO_PROTOCOL}, {"SO_DOMAIN", soDomain, unix.SO_DOMAIN},
-		{"MSG_TRUNC", msgTrunc, unix.MSG_TRUNC}, {"ESOCKTNOSUPPORT", eSOCKTNOSUPPORT, int(unix.ESOCKTNOSUPPORT)},
-		{"sizeof sockaddr_nl", sizeofSockaddrNl, unix.SizeofSockaddrNetlink}, {"NLMSG_HDRLEN", nlmsgHdrLen, unix.NLMSG_HDRLEN},
-		{"NLMSG_ALIGNTO", nlmsgAlignTo, unix.NLMSG_ALIGNTO}, {"RTA_ALIGNTO", rtaAlignTo, unix.RTA_ALIGNTO},
-		{"sizeof ifinfomsg", sizeofIfinfomsg, unix.SizeofIfInfomsg}, {"sizeof ifaddrmsg", sizeofIfaddrmsg, unix.SizeofIfAddrmsg},
-		{"NLMSG_NOOP", nlmsgNoop, unix.NLMSG_NOOP}, {"NLMSG_ERROR", nlmsgError, unix.NLMSG_ERROR},
-		{"NLMSG_DONE", nlmsgDone, unix.NLMSG_DONE}, {"NLMSG_MIN_TYPE", nlmsgMinType, unix.NLMSG_MIN_TYPE},
-		{"NLM_F_REQUEST", nlmFRequest, unix.NLM_F_REQUEST}, {"NLM_F_MULTI", nlmFMulti, unix.NLM_F_MULTI},
-		{"NLM_F_ACK", nlmFAck, unix.NLM_F_ACK}, {"NLM_F_DUMP", nlmFDump, unix.NLM_F_DUMP}, {"NLM_F_CAPPED", nlmFCapped, unix.NLM_F_CAPPED},
-		{"RTM_NEWLINK", rtmNewLink, unix.RTM_NEWLINK}, {"RTM_GETLINK", rtmGetLink, unix.RTM_GETLINK},
-		{"RTM_NEWADDR", rtmNewAddr, unix.RTM_NEWADDR}, {"RTM_GETADDR", rtmGetAddr, unix.RTM_GETADDR},
-		{"IFLA_ADDRESS", iflaAddress, unix.IFLA_ADDRESS}, {"IFLA_BROADCAST", iflaBroadcast, unix.IFLA_BROADCAST},
-		{"IFLA_IFNAME", iflaIfname, unix.IFLA_IFNAME}, {"IFLA_MTU", iflaMTU, unix.IFLA_MTU}, {"IFLA_OPERSTATE", iflaOperstate, unix.IFLA_OPERSTATE},
-		{"IFA_ADDRESS", ifaAddress, unix.IFA_ADDRESS}, {"IFA_LOCAL", ifaLocal, unix.IFA_LOCAL}, {"IFA_LABEL", ifaLabel, unix.IFA_LABEL},
-		{"IFA_BROADCAST", ifaBroadcast, unix.IFA_BROADCAST}, {"IFA_F_PERMANENT", ifaFPermanent, unix.IFA_F_PERMANENT},
-		{"IFF_UP", iffUp, unix.IFF_UP}, {"IFF_BROADCAST", iffBroadcast, unix.IFF_BROADCAST}, {"IFF_LOOPBACK", iffLoopback, unix.IFF_LOOPBACK},
-		{"IFF_RUNNING", iffRunning, unix.IFF_RUNNING}, {"IFF_PROMISC", iffPromisc, unix.IFF_PROMISC}, {"IFF_MULTICAST", iffMulticast, unix.IFF_MULTICAST},
-		{"IF_OPER_UNKNOWN", ifOperUnknown, 0}, {"IF_OPER_DOWN", ifOperDown, 2}, {"IF_OPER_UP", ifOperUp, 6}, // include/uapi/linux/if.h; not in x/sys
-		{"RT_SCOPE_UNIVERSE", rtScopeUniverse, unix.RT_SCOPE_UNIVERSE}, {"RT_SCOPE_LINK", rtScopeLink, unix.RT_SCOPE_LINK},
-		{"RT_SCOPE_HOST", rtScopeHost, unix.RT_SCOPE_HOST}, {"ARPHRD_ETHER", arphrdEther, unix.ARPHRD_ETHER},
-		{"ARPHRD_LOOPBACK", arphrdLoopback, unix.ARPHRD_LOOPBACK}, {"ARPHRD_NONE", arphrdNone, unix.ARPHRD_NONE},
+		{"AF_NETLINK", linux.AF_NETLINK, unix.AF_NETLINK}, {"SOCK_RAW", linux.SOCK_RAW, unix.SOCK_RAW},
+		{"NETLINK_ROUTE", linux.NETLINK_ROUTE, unix.NETLINK_ROUTE}, {"SOL_NETLINK", linux.SOL_NETLINK, unix.SOL_NETLINK},
+		{"SO_SNDBUFFORCE", linux.SO_SNDBUFFORCE, unix.SO_SNDBUFFORCE}, {"SO_RCVBUFFORCE", linux.SO_RCVBUFFORCE, unix.SO_RCVBUFFORCE},
+		{"SO_PROTOCOL", linux.SO_PROTOCOL, unix.SO_PROTOCOL}, {"SO_DOMAIN", linux.SO_DOMAIN, unix.SO_DOMAIN},
+		{"MSG_TRUNC", linux.MSG_TRUNC, unix.MSG_TRUNC}, {"ESOCKTNOSUPPORT", int(linux.ESOCKTNOSUPPORT), int(unix.ESOCKTNOSUPPORT)},
+		{"sizeof sockaddr_nl", linux.SizeofSockaddrNetlink, unix.SizeofSockaddrNetlink}, {"NLMSG_HDRLEN", linux.SizeofNlMsghdr, unix.NLMSG_HDRLEN},
+		{"NLMSG_ALIGNTO", linux.NLMSG_ALIGNTO, unix.NLMSG_ALIGNTO}, {"RTA_ALIGNTO", linux.RTA_ALIGNTO, unix.RTA_ALIGNTO},
+		{"sizeof ifinfomsg", linux.SizeofIfInfomsg, unix.SizeofIfInfomsg}, {"sizeof ifaddrmsg", linux.SizeofIfAddrmsg, unix.SizeofIfAddrmsg},
+		{"NLMSG_NOOP", linux.NLMSG_NOOP, unix.NLMSG_NOOP}, {"NLMSG_ERROR", linux.NLMSG_ERROR, unix.NLMSG_ERROR},
+		{"NLMSG_DONE", linux.NLMSG_DONE, unix.NLMSG_DONE}, {"NLMSG_MIN_TYPE", linux.NLMSG_MIN_TYPE, unix.NLMSG_MIN_TYPE},
+		{"NLM_F_REQUEST", linux.NLM_F_REQUEST, unix.NLM_F_REQUEST}, {"NLM_F_MULTI", linux.NLM_F_MULTI, unix.NLM_F_MULTI},
+		{"NLM_F_ACK", linux.NLM_F_ACK, unix.NLM_F_ACK}, {"NLM_F_DUMP", linux.NLM_F_DUMP, unix.NLM_F_DUMP}, {"NLM_F_CAPPED", linux.NLM_F_CAPPED, unix.NLM_F_CAPPED},
+		{"RTM_NEWLINK", linux.RTM_NEWLINK, unix.RTM_NEWLINK}, {"RTM_GETLINK", linux.RTM_GETLINK, unix.RTM_GETLINK},
+		{"RTM_NEWADDR", linux.RTM_NEWADDR, unix.RTM_NEWADDR}, {"RTM_GETADDR", linux.RTM_GETADDR, unix.RTM_GETADDR},
+		{"IFLA_ADDRESS", linux.IFLA_ADDRESS, unix.IFLA_ADDRESS}, {"IFLA_BROADCAST", linux.IFLA_BROADCAST, unix.IFLA_BROADCAST},
+		{"IFLA_IFNAME", linux.IFLA_IFNAME, unix.IFLA_IFNAME}, {"IFLA_MTU", linux.IFLA_MTU, unix.IFLA_MTU}, {"IFLA_OPERSTATE", linux.IFLA_OPERSTATE, unix.IFLA_OPERSTATE},
+		{"IFA_ADDRESS", linux.IFA_ADDRESS, unix.IFA_ADDRESS}, {"IFA_LOCAL", linux.IFA_LOCAL, unix.IFA_LOCAL}, {"IFA_LABEL", linux.IFA_LABEL, unix.IFA_LABEL},
+		{"IFA_BROADCAST", linux.IFA_BROADCAST, unix.IFA_BROADCAST}, {"IFA_F_PERMANENT", linux.IFA_F_PERMANENT, unix.IFA_F_PERMANENT},
+		{"IFF_UP", linux.IFF_UP, unix.IFF_UP}, {"IFF_BROADCAST", linux.IFF_BROADCAST, unix.IFF_BROADCAST}, {"IFF_LOOPBACK", linux.IFF_LOOPBACK, unix.IFF_LOOPBACK},
+		{"IFF_RUNNING", linux.IFF_RUNNING, unix.IFF_RUNNING}, {"IFF_PROMISC", linux.IFF_PROMISC, unix.IFF_PROMISC}, {"IFF_MULTICAST", linux.IFF_MULTICAST, unix.IFF_MULTICAST},
+		{"IF_OPER_UNKNOWN", linux.IF_OPER_UNKNOWN, 0}, {"IF_OPER_DOWN", linux.IF_OPER_DOWN, 2}, {"IF_OPER_UP", linux.IF_OPER_UP, 6}, // include/uapi/linux/if.h; not in x/sys
+		{"RT_SCOPE_UNIVERSE", linux.RT_SCOPE_UNIVERSE, unix.RT_SCOPE_UNIVERSE}, {"RT_SCOPE_LINK", linux.RT_SCOPE_LINK, unix.RT_SCOPE_LINK},
+		{"RT_SCOPE_HOST", linux.RT_SCOPE_HOST, unix.RT_SCOPE_HOST}, {"ARPHRD_ETHER", linux.ARPHRD_ETHER, unix.ARPHRD_ETHER},
+		{"ARPHRD_LOOPBACK", linux.ARPHRD_LOOPBACK, unix.ARPHRD_LOOPBACK}, {"ARPHRD_NONE", linux.ARPHRD_NONE, unix.ARPHRD_NONE},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
@@ -206,15 +217,15 @@ func parse(t *testing.T, replies [][]byte) []syscall.NetlinkMessage {
 
 var (
 	testLinks = []nlLink{
-		{Index: 1, Name: "lo", Type: 772, Flags: iffUp | iffLoopback | iffRunning, MTU: 65536, Addr: make([]byte, 6), Brd: make([]byte, 6)},
-		{Index: 2, Name: "eth0", Type: 1, Flags: iffUp | iffBroadcast | iffMulticast | iffRunning, MTU: 1500, Oper: ifOperUp,
+		{Index: 1, Name: "lo", Type: 772, Flags: linux.IFF_UP | linux.IFF_LOOPBACK | linux.IFF_RUNNING, MTU: 65536, Addr: make([]byte, 6), Brd: make([]byte, 6)},
+		{Index: 2, Name: "eth0", Type: 1, Flags: linux.IFF_UP | linux.IFF_BROADCAST | linux.IFF_MULTICAST | linux.IFF_RUNNING, MTU: 1500, Oper: linux.IF_OPER_UP,
 			Addr: []byte{0x52, 0x54, 0, 0x12, 0x34, 0x56}, Brd: bytes.Repeat([]byte{0xff}, 6)},
 	}
 	testAddrs = []nlAddr{
-		{Index: 1, Family: afInet, Prefix: 8, Scope: rtScopeHost, Addr: []byte{127, 0, 0, 1}, Label: "lo"},
-		{Index: 2, Family: afInet, Prefix: 24, Scope: rtScopeUniverse, Addr: []byte{10, 0, 2, 15}, Brd: []byte{10, 0, 2, 255}, Label: "eth0"},
-		{Index: 1, Family: afInet6, Prefix: 128, Scope: rtScopeHost, Addr: net.IPv6loopback, Label: "lo"},
-		{Index: 2, Family: afInet6, Prefix: 64, Scope: rtScopeLink, Addr: net.ParseIP("fe80::5054:ff:fe12:3456"), Label: "eth0"},
+		{Index: 1, Family: linux.AF_INET, Prefix: 8, Scope: linux.RT_SCOPE_HOST, Addr: []byte{127, 0, 0, 1}, Label: "lo"},
+		{Index: 2, Family: linux.AF_INET, Prefix: 24, Scope: linux.RT_SCOPE_UNIVERSE, Addr: []byte{10, 0, 2, 15}, Brd: []byte{10, 0, 2, 255}, Label: "eth0"},
+		{Index: 1, Family: linux.AF_INET6, Prefix: 128, Scope: linux.RT_SCOPE_HOST, Addr: net.IPv6loopback, Label: "lo"},
+		{Index: 2, Family: linux.AF_INET6, Prefix: 64, Scope: linux.RT_SCOPE_LINK, Addr: net.ParseIP("fe80::5054:ff:fe12:3456"), Label: "eth0"},
 	}
 	wantInterfaces = []string{
 		"1 lo type=772 mtu=65536 flags=up|loopback|running hw=",
@@ -304,7 +315,7 @@ func TestNetlinkRequests(t *testing.T) {
 		}
 		echo := req
 		if code == 0 {
-			echo = req[:nlmsgHdrLen]
+			echo = req[:linux.SizeofNlMsghdr]
 		}
 		if e := int32(ne.Uint32(m.Data)); e != code || !bytes.Equal(m.Data[4:], echo) {
 			t.Errorf("error %d echoing %v, want %d echoing %v", e, m.Data[4:], code, echo)
@@ -380,23 +391,43 @@ func TestAddrScope(t *testing.T) {
 	}
 }
 
-// netlinkStack is a stack as start builds it: loopback (NIC 1) and the
-// package's link over a fake NIC (NIC 2) with QEMU's MAC and address.
+// netlinkStack is a stack as netstack builds it: loopback (NIC 1) and
+// the link endpoint over a stub NIC (NIC 2) with QEMU's MAC and address.
 func netlinkStack(t *testing.T) *stack.Stack {
 	t.Helper()
-	s := newLinkStack()
+	s := stack.New(stack.Options{
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocol, arp.NewProtocol},
+		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
+		HandleLocal:        true,
+	})
 	t.Cleanup(func() { s.Close(); s.Wait() })
-	if err := s.CreateNIC(nicLoopback, loopback.New()); err != nil {
+	if err := s.CreateNIC(netconf.NICLoopback, loopback.New()); err != nil {
 		t.Fatal(err)
 	}
-	addAddr(s, nicLoopback, tcpip.AddrFrom4([4]byte{127, 0, 0, 1}), 8)
-	addAddr(s, nicLoopback, tcpip.AddrFrom16([16]byte{15: 1}), 128)
-	fake := newFakeNIC(1)
-	fake.transmit = func(frames [][]byte) (int, error) { return len(frames), nil }
-	mac := tcpip.LinkAddress("\x52\x54\x00\x12\x34\x56")
-	configureLinkStack(t, s, ethernet.New(&link{dev: fake, mac: mac, mtu: linkMTU}), tcpip.AddrFrom4([4]byte{10, 0, 2, 15}), mac)
+	netconf.Loopback(s)
+	mac := [6]byte{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}
+	ep := link.New(stubNIC{nic.Properties{MAC: mac, MTU: 1500}})
+	if err := s.CreateNIC(netconf.NICEthernet, ethernet.New(ep)); err != nil {
+		t.Fatal(err)
+	}
+	ip := tcpip.AddrFrom4([4]byte{10, 0, 2, 15})
+	netconf.AddAddr(s, netconf.NICEthernet, ip, 24)
+	netconf.AddAddr(s, netconf.NICEthernet, netconf.LinkLocal6(tcpip.LinkAddress(mac[:])), 64)
 	return s
 }
+
+// stubNIC is a device that sends everything and receives nothing.
+type stubNIC struct{ props nic.Properties }
+
+func (n stubNIC) Properties() nic.Properties               { return n.props }
+func (stubNIC) LinkUp() bool                               { return true }
+func (stubNIC) Statistics() nic.Statistics                 { return nic.Statistics{} }
+func (stubNIC) TransmitFrames(fs []nic.Frame) (int, error) { return len(fs), nil }
+func (stubNIC) Reclaim() error                             { return nil }
+func (stubNIC) Receive(func([]byte)) (int, error)          { return 0, nil }
+func (stubNIC) Interrupt()                                 {}
+func (stubNIC) DisableRxInterrupts()                       {}
+func (stubNIC) EnableRxInterrupts() bool                   { return false }
 
 func TestStackInterfaces(t *testing.T) {
 	links, addrs := stackInterfaces(netlinkStack(t))
@@ -467,25 +498,25 @@ const (
 // rib does what syscall.NetlinkRIB does, through the server's call.
 func rib(t *testing.T, h int, typ uint16) []byte {
 	t.Helper()
-	sa := heap(sizeofSockaddrNl)
+	sa := heap(linux.SizeofSockaddrNetlink)
 	copy(sa, sockaddrNl(0, 0))
-	if r := call(sysBind, [6]uintptr{uintptr(h), ptrOf(sa), sizeofSockaddrNl}); r != 0 {
+	if r := Call(linux.SYS_BIND, [6]uintptr{uintptr(h), ptrOf(sa), linux.SizeofSockaddrNetlink}); r != 0 {
 		t.Fatalf("bind = %d", int(r))
 	}
 	req := heap(17)
 	copy(req, goRequest(typ, 1, syscall.AF_UNSPEC))
-	if r := call(sysSendto, [6]uintptr{uintptr(h), ptrOf(req), 17, 0, ptrOf(sa), sizeofSockaddrNl}); r != 17 {
+	if r := Call(linux.SYS_SENDTO, [6]uintptr{uintptr(h), ptrOf(req), 17, 0, ptrOf(sa), linux.SizeofSockaddrNetlink}); r != 17 {
 		t.Fatalf("sendto = %d", int(r))
 	}
 	var tab []byte
 	buf, from, fromLen := heap(4096), heap(112), heap(4)
 	for {
 		ne.PutUint32(fromLen, 112)
-		r := call(sysRecvfrom, [6]uintptr{uintptr(h), ptrOf(buf), 4096, 0, ptrOf(from), ptrOf(fromLen)})
-		if int(r) < nlmsgHdrLen {
+		r := Call(linux.SYS_RECVFROM, [6]uintptr{uintptr(h), ptrOf(buf), 4096, 0, ptrOf(from), ptrOf(fromLen)})
+		if int(r) < linux.SizeofNlMsghdr {
 			t.Fatalf("recvfrom = %d", int(r))
 		}
-		if ne.Uint32(fromLen) != sizeofSockaddrNl || !bytes.Equal(from[:12], sockaddrNl(0, 0)) {
+		if ne.Uint32(fromLen) != linux.SizeofSockaddrNetlink || !bytes.Equal(from[:12], sockaddrNl(0, 0)) {
 			t.Errorf("recvfrom source %v (%d bytes), want the kernel's sockaddr_nl", from[:12], ne.Uint32(fromLen))
 		}
 		tab = append(tab, buf[:r]...)
@@ -505,10 +536,10 @@ func TestNetlinkSocket(t *testing.T) {
 	t.Cleanup(func() { sockets.stack = old })
 	k := watchKernel(t)
 	const h = 900
-	if r := call(sysSocket, [6]uintptr{afNetlink, sockRaw | 0x80000, netlinkRoute, h}); r != 0 {
+	if r := Call(linux.SYS_SOCKET, [6]uintptr{linux.AF_NETLINK, linux.SOCK_RAW | 0x80000, linux.NETLINK_ROUTE, h}); r != 0 {
 		t.Fatalf("socket = %d", int(r))
 	}
-	defer call(sysClose, [6]uintptr{h})
+	defer Call(linux.SYS_CLOSE, [6]uintptr{h})
 	if _, ev, edges := k.state(h); ev != writable || edges != 1 {
 		t.Errorf("new socket readiness %#x (%d edges), want EPOLLOUT", ev, edges)
 	}
@@ -535,12 +566,12 @@ func TestNetlinkSocket(t *testing.T) {
 
 	// Empty: EAGAIN. A dump makes it readable.
 	buf := heap(4096)
-	if r := call(sysRead, [6]uintptr{h, ptrOf(buf), 4096}); int(r) != -int(syscall.EAGAIN) {
+	if r := Call(linux.SYS_READ, [6]uintptr{h, ptrOf(buf), 4096}); int(r) != -int(syscall.EAGAIN) {
 		t.Errorf("read of an empty socket = %d, want EAGAIN", int(r))
 	}
 	req := heap(17)
 	copy(req, goRequest(syscall.RTM_GETLINK, 2, 0))
-	if r := call(sysWrite, [6]uintptr{h, ptrOf(req), 17}); r != 17 {
+	if r := Call(linux.SYS_WRITE, [6]uintptr{h, ptrOf(req), 17}); r != 17 {
 		t.Fatalf("write = %d", int(r))
 	}
 	if _, ev, _ := k.state(h); ev != readable|writable {
@@ -555,16 +586,16 @@ func TestNetlinkSocket(t *testing.T) {
 	ne.PutUint64(iov[8:], 8)
 	ne.PutUint64(msg[16:], uint64(ptrOf(iov)))
 	ne.PutUint64(msg[24:], 1)
-	if r := call(sysRecvmsg, [6]uintptr{h, ptrOf(msg), syscall.MSG_PEEK | syscall.MSG_TRUNC}); int(r) != len(first) || ne.Uint32(msg[48:]) != syscall.MSG_TRUNC {
+	if r := Call(linux.SYS_RECVMSG, [6]uintptr{h, ptrOf(msg), syscall.MSG_PEEK | syscall.MSG_TRUNC}); int(r) != len(first) || ne.Uint32(msg[48:]) != syscall.MSG_TRUNC {
 		t.Errorf("recvmsg(MSG_PEEK|MSG_TRUNC) = %d, flags %#x; want %d, MSG_TRUNC", int(r), ne.Uint32(msg[48:]), len(first))
 	}
-	if r := call(sysRecvmsg, [6]uintptr{h, ptrOf(msg), 0}); r != 8 || ne.Uint32(msg[48:]) != syscall.MSG_TRUNC || !bytes.Equal(buf[:8], first[:8]) {
+	if r := Call(linux.SYS_RECVMSG, [6]uintptr{h, ptrOf(msg), 0}); r != 8 || ne.Uint32(msg[48:]) != syscall.MSG_TRUNC || !bytes.Equal(buf[:8], first[:8]) {
 		t.Errorf("recvmsg into 8 bytes = %d, flags %#x, %v", int(r), ne.Uint32(msg[48:]), buf[:8])
 	}
 	// The rest fits: the second link and NLMSG_DONE, flags 0.
 	ne.PutUint64(iov[8:], 4096)
 	rest := append(linkMessage(testLinks[1], 2, h), doneMessage(2, h)...)
-	if r := call(sysRecvmsg, [6]uintptr{h, ptrOf(msg), 0}); int(r) != len(rest) || ne.Uint32(msg[48:]) != 0 || !bytes.Equal(buf[:r], rest) {
+	if r := Call(linux.SYS_RECVMSG, [6]uintptr{h, ptrOf(msg), 0}); int(r) != len(rest) || ne.Uint32(msg[48:]) != 0 || !bytes.Equal(buf[:r], rest) {
 		t.Errorf("recvmsg = %d, flags %#x", int(r), ne.Uint32(msg[48:]))
 	}
 
@@ -574,73 +605,73 @@ func TestNetlinkSocket(t *testing.T) {
 	for _, c := range []struct {
 		nr          uintptr
 		level, name int
-		want        int
+		want        uintptr
 	}{
-		{sysSetsockopt, solSocket, soRcvbuf, 0}, {sysSetsockopt, solSocket, soSndbuf, 0},
-		{sysSetsockopt, solNetlink, unix.NETLINK_EXT_ACK, 0}, {sysSetsockopt, solNetlink, unix.NETLINK_GET_STRICT_CHK, 0},
-		{sysSetsockopt, solSocket, soReuseaddr, -eNOPROTOOPT}, {sysSetsockopt, ipprotoTCP, tcpNodelay, -eNOPROTOOPT},
-		{sysGetsockopt, solSocket, soType, 0}, {sysGetsockopt, solSocket, soKeepalive, -eNOPROTOOPT},
-		{sysShutdown, 0, 0, -eOPNOTSUPP}, {sysListen, 0, 0, -eOPNOTSUPP},
+		{linux.SYS_SETSOCKOPT, linux.SOL_SOCKET, linux.SO_RCVBUF, 0}, {linux.SYS_SETSOCKOPT, linux.SOL_SOCKET, linux.SO_SNDBUF, 0},
+		{linux.SYS_SETSOCKOPT, linux.SOL_NETLINK, unix.NETLINK_EXT_ACK, 0}, {linux.SYS_SETSOCKOPT, linux.SOL_NETLINK, unix.NETLINK_GET_STRICT_CHK, 0},
+		{linux.SYS_SETSOCKOPT, linux.SOL_SOCKET, linux.SO_REUSEADDR, linux.ENOPROTOOPT.Ret()}, {linux.SYS_SETSOCKOPT, linux.IPPROTO_TCP, linux.TCP_NODELAY, linux.ENOPROTOOPT.Ret()},
+		{linux.SYS_GETSOCKOPT, linux.SOL_SOCKET, linux.SO_TYPE, 0}, {linux.SYS_GETSOCKOPT, linux.SOL_SOCKET, linux.SO_KEEPALIVE, linux.ENOPROTOOPT.Ret()},
+		{linux.SYS_SHUTDOWN, 0, 0, linux.EOPNOTSUPP.Ret()}, {linux.SYS_LISTEN, 0, 0, linux.EOPNOTSUPP.Ret()},
 	} {
 		ne.PutUint32(val, 1)
-		if r := call(c.nr, [6]uintptr{h, uintptr(c.level), uintptr(c.name), ptrOf(val), ptrOf(vlen)}); int(r) != c.want {
-			t.Errorf("call %d (%d, %d) = %d, want %d", c.nr, c.level, c.name, int(r), c.want)
+		if r := Call(c.nr, [6]uintptr{h, uintptr(c.level), uintptr(c.name), ptrOf(val), ptrOf(vlen)}); r != c.want {
+			t.Errorf("call %d (%d, %d) = %d, want %d", c.nr, c.level, c.name, int(r), int(c.want))
 		}
 	}
-	if r := call(sysGetsockopt, [6]uintptr{h, solSocket, soType, ptrOf(val), ptrOf(vlen)}); r != 0 || ne.Uint32(val) != sockRaw {
+	if r := Call(linux.SYS_GETSOCKOPT, [6]uintptr{h, linux.SOL_SOCKET, linux.SO_TYPE, ptrOf(val), ptrOf(vlen)}); r != 0 || ne.Uint32(val) != linux.SOCK_RAW {
 		t.Errorf("SO_TYPE = %d", ne.Uint32(val))
 	}
 
 	// Port ids: a second socket autobinds on send to its handle; an
 	// explicit one is kept, unless taken.
 	for _, h2 := range []int{901, 902} {
-		if r := call(sysSocket, [6]uintptr{afNetlink, sockDgram, netlinkRoute, uintptr(h2)}); r != 0 {
+		if r := Call(linux.SYS_SOCKET, [6]uintptr{linux.AF_NETLINK, linux.SOCK_DGRAM, linux.NETLINK_ROUTE, uintptr(h2)}); r != 0 {
 			t.Fatalf("socket = %d", int(r))
 		}
-		defer call(sysClose, [6]uintptr{uintptr(h2)})
+		defer Call(linux.SYS_CLOSE, [6]uintptr{uintptr(h2)})
 	}
-	sa2 := heap(sizeofSockaddrNl)
-	if r := call(sysSendto, [6]uintptr{901, ptrOf(req), 17, 0, 0, 0}); r != 17 {
+	sa2 := heap(linux.SizeofSockaddrNetlink)
+	if r := Call(linux.SYS_SENDTO, [6]uintptr{901, ptrOf(req), 17, 0, 0, 0}); r != 17 {
 		t.Fatalf("sendto without address = %d", int(r))
 	}
 	if a, _, _ := k.state(901); !bytes.Equal(a, sockaddrNl(901, 0)) {
 		t.Errorf("autobound address %v", a)
 	}
 	copy(sa2, sockaddrNl(901, 0))
-	if r := call(sysBind, [6]uintptr{902, ptrOf(sa2), sizeofSockaddrNl}); int(r) != -eADDRINUSE {
+	if r := Call(linux.SYS_BIND, [6]uintptr{902, ptrOf(sa2), linux.SizeofSockaddrNetlink}); r != linux.EADDRINUSE.Ret() {
 		t.Errorf("bind to a taken port id = %d, want EADDRINUSE", int(r))
 	}
 	copy(sa2, sockaddrNl(12345, 1))
-	if r := call(sysBind, [6]uintptr{902, ptrOf(sa2), sizeofSockaddrNl}); r != 0 {
+	if r := Call(linux.SYS_BIND, [6]uintptr{902, ptrOf(sa2), linux.SizeofSockaddrNetlink}); r != 0 {
 		t.Errorf("bind to 12345 = %d", int(r))
 	}
 	if a, _, _ := k.state(902); !bytes.Equal(a, sockaddrNl(12345, 1)) {
 		t.Errorf("bound address %v", a)
 	}
 	copy(sa2, sockaddrNl(777, 0))
-	if r := call(sysBind, [6]uintptr{902, ptrOf(sa2), sizeofSockaddrNl}); int(r) != -eINVAL {
+	if r := Call(linux.SYS_BIND, [6]uintptr{902, ptrOf(sa2), linux.SizeofSockaddrNetlink}); r != linux.EINVAL.Ret() {
 		t.Errorf("second bind = %d, want EINVAL", int(r))
 	}
 	for _, bad := range [][]byte{{2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, {16, 0, 0, 0}} {
 		copy(sa2, bad)
-		if r := call(sysSendto, [6]uintptr{902, ptrOf(req), 17, 0, ptrOf(sa2), uintptr(len(bad))}); int(r) != -eINVAL {
+		if r := Call(linux.SYS_SENDTO, [6]uintptr{902, ptrOf(req), 17, 0, ptrOf(sa2), uintptr(len(bad))}); r != linux.EINVAL.Ret() {
 			t.Errorf("sendto %v = %d, want EINVAL", bad, int(r))
 		}
 	}
 	copy(sa2, sockaddrNl(901, 0))
-	if r := call(sysSendto, [6]uintptr{902, ptrOf(req), 17, 0, ptrOf(sa2), sizeofSockaddrNl}); int(r) != -eCONNREFUSED {
+	if r := Call(linux.SYS_SENDTO, [6]uintptr{902, ptrOf(req), 17, 0, ptrOf(sa2), linux.SizeofSockaddrNetlink}); r != linux.ECONNREFUSED.Ret() {
 		t.Errorf("sendto another socket = %d, want ECONNREFUSED", int(r))
 	}
 	// 901's replies carry its port id.
-	if r := call(sysRead, [6]uintptr{901, ptrOf(buf), 4096}); int(r) <= 0 {
+	if r := Call(linux.SYS_READ, [6]uintptr{901, ptrOf(buf), 4096}); int(r) <= 0 {
 		t.Fatalf("read = %d", int(r))
 	} else {
 		checkHeaders(t, parse(t, [][]byte{buf[:r]}), 2, 901)
 	}
 
 	// Closed: gone.
-	call(sysClose, [6]uintptr{901})
-	if r := call(sysRead, [6]uintptr{901, ptrOf(buf), 4096}); int(r) != -eBADF {
+	Call(linux.SYS_CLOSE, [6]uintptr{901})
+	if r := Call(linux.SYS_READ, [6]uintptr{901, ptrOf(buf), 4096}); r != linux.EBADF.Ret() {
 		t.Errorf("read after close = %d, want EBADF", int(r))
 	}
 }
@@ -650,10 +681,10 @@ func TestNetlinkSocket(t *testing.T) {
 func TestNetlinkOverrun(t *testing.T) {
 	watchKernel(t)
 	const h = 903
-	if r := call(sysSocket, [6]uintptr{afNetlink, sockRaw, netlinkRoute, h}); r != 0 {
+	if r := Call(linux.SYS_SOCKET, [6]uintptr{linux.AF_NETLINK, linux.SOCK_RAW, linux.NETLINK_ROUTE, h}); r != 0 {
 		t.Fatalf("socket = %d", int(r))
 	}
-	defer call(sysClose, [6]uintptr{h})
+	defer Call(linux.SYS_CLOSE, [6]uintptr{h})
 	s := func() *nlSocket {
 		sockets.mu.Lock()
 		defer sockets.mu.Unlock()
@@ -664,14 +695,14 @@ func TestNetlinkOverrun(t *testing.T) {
 	copy(req, goRequest(syscall.RTM_GETLINK, 1, 0))
 	sent := 0
 	for ; s.queued+20 <= nlQueueMax; sent++ {
-		call(sysWrite, [6]uintptr{h, ptrOf(req), 17})
+		Call(linux.SYS_WRITE, [6]uintptr{h, ptrOf(req), 17})
 	}
-	call(sysWrite, [6]uintptr{h, ptrOf(req), 17})
+	Call(linux.SYS_WRITE, [6]uintptr{h, ptrOf(req), 17})
 	buf := heap(64)
-	if r := call(sysRead, [6]uintptr{h, ptrOf(buf), 64}); int(r) != -eNOBUFS {
+	if r := Call(linux.SYS_READ, [6]uintptr{h, ptrOf(buf), 64}); r != linux.ENOBUFS.Ret() {
 		t.Errorf("read after an overrun = %d, want ENOBUFS", int(r))
 	}
-	if r := call(sysRead, [6]uintptr{h, ptrOf(buf), 64}); r != 60 {
+	if r := Call(linux.SYS_READ, [6]uintptr{h, ptrOf(buf), 64}); r != 60 {
 		t.Errorf("read = %d, want three NLMSG_DONE", int(r))
 	}
 	if sent != nlQueueMax/20 {
@@ -683,13 +714,13 @@ func TestNetlinkSocketArgs(t *testing.T) {
 	watchKernel(t)
 	for _, c := range []struct {
 		typ, proto int
-		want       int
-	}{{sockStream, 0, -eSOCKTNOSUPPORT}, {sockRaw, 16 /* NETLINK_GENERIC */, -ePROTONOSUPPORT}} {
-		if r := call(sysSocket, [6]uintptr{afNetlink, uintptr(c.typ), uintptr(c.proto), 904}); int(r) != c.want {
-			t.Errorf("socket(AF_NETLINK, %d, %d) = %d, want %d", c.typ, c.proto, int(r), c.want)
+		want       uintptr
+	}{{linux.SOCK_STREAM, 0, linux.ESOCKTNOSUPPORT.Ret()}, {linux.SOCK_RAW, 16 /* NETLINK_GENERIC */, linux.EPROTONOSUPPORT.Ret()}} {
+		if r := Call(linux.SYS_SOCKET, [6]uintptr{linux.AF_NETLINK, uintptr(c.typ), uintptr(c.proto), 904}); r != c.want {
+			t.Errorf("socket(AF_NETLINK, %d, %d) = %d, want %d", c.typ, c.proto, int(r), int(c.want))
 		}
 	}
-	if r := call(sysRead, [6]uintptr{904, 0, 0}); int(r) != -eBADF {
+	if r := Call(linux.SYS_READ, [6]uintptr{904, 0, 0}); r != linux.EBADF.Ret() {
 		t.Errorf("a refused socket exists: read = %d", int(r))
 	}
 }

@@ -1,4 +1,4 @@
-package net
+package netconf
 
 import (
 	"sync"
@@ -53,12 +53,12 @@ var routeTab routeTable
 // router advertisements gave.
 func (r *routeTable) install() {
 	t := append(append([]tcpip.Route(nil), r.base...), r.v4...)
-	t = append(t, tcpip.Route{Destination: subnet(tcpip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80}), 10), NIC: nicEthernet})
+	t = append(t, tcpip.Route{Destination: Subnet(tcpip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80}), 10), NIC: NICEthernet})
 	for sn := range r.onLink {
-		t = append(t, tcpip.Route{Destination: sn, NIC: nicEthernet})
+		t = append(t, tcpip.Route{Destination: sn, NIC: NICEthernet})
 	}
 	for k := range r.routers {
-		t = append(t, tcpip.Route{Destination: k.dest, Gateway: k.router, NIC: nicEthernet})
+		t = append(t, tcpip.Route{Destination: k.dest, Gateway: k.router, NIC: NICEthernet})
 	}
 	if r.s != nil {
 		r.s.SetRouteTable(t)

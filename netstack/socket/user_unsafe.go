@@ -1,6 +1,11 @@
-package net
+package socket
 
-import "unsafe"
+import (
+	"syscall"
+	"unsafe"
+
+	"unigo/kernel/abi/unigo"
+)
 
 // user is the calling program's memory [addr, addr+n): the kernel's
 // server goroutine runs this package's socket calls while the caller is
@@ -16,3 +21,9 @@ func user(addr, n uintptr) []byte {
 // are reinterpreted rather than converted, as the memory is not the
 // server goroutine's own Go memory.
 func at(addr uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&addr)) }
+
+// setSockAddr gives the kernel a socket's local (which = 0) or peer (1)
+// address, a sockaddr: it answers getsockname and getpeername itself.
+func setSockAddr(handle, which int, sa []byte) {
+	syscall.RawSyscall6(unigo.SysSockAddr, uintptr(handle), uintptr(which), uintptr(unsafe.Pointer(&sa[0])), uintptr(len(sa)), 0, 0)
+}
