@@ -21,7 +21,8 @@ type CPU struct {
 }
 
 // Stack sizes. The kernel g's stack bounds cover all of them, so Go's
-// prologue checks pass on any of them; a guard page is issue #3's work.
+// prologue checks pass on any of them; an overflow runs into the unmapped
+// guard page below each stack (Guards) and faults.
 const (
 	kernelStackSize = 64 << 10
 	faultStackSize  = 32 << 10
