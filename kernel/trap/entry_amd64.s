@@ -207,3 +207,11 @@ DATA ·entryPoints+0(SB)/8, $·syscallEntry(SB)
 DATA ·entryPoints+8(SB)/8, $·idleLoop(SB)
 DATA ·entryPoints+16(SB)/8, $·vecSpurious(SB)
 GLOBL ·entryPoints(SB), RODATA, $24
+
+// func This() *CPU
+// Every CPU's GS base points at its own CPU, whose self field holds that
+// address: one GS-relative load, no lock.
+TEXT ·This(SB),NOSPLIT|NOFRAME,$0-8
+	MOVQ	CPU_self(GS), AX
+	MOVQ	AX, ret+0(FP)
+	RET
