@@ -136,8 +136,8 @@ func calibrate() {
 	if !ok || t1 <= t0 {
 		fatalf("cannot calibrate the TSC: no PIT")
 	}
-	tscHz := (t1 - t0) * pit.Hz / calibrationTicks
-	apicHz = uint64(a1-a0) * pit.Hz / calibrationTicks
+	tscHz := clock.Rate(t1-t0, calibrationTicks, pit.Hz)
+	apicHz = clock.Rate(uint64(a1-a0), calibrationTicks, pit.Hz)
 	if apicHz == 0 {
 		apicHz = 1e9
 	}

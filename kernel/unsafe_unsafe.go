@@ -29,7 +29,7 @@ type apic struct{}
 var _ lapic.MMIO = apic{}
 
 func (apic) Read32(off uintptr) uint32 {
-	return *(*uint32)(mm.At(lapic.DefaultBase + off)) // mapped by buildAddressSpace
+	return *(*uint32)(mm.At(lapic.DefaultBase + off)) // mapped uncached by initMemory
 }
 
 func (apic) Write32(off uintptr, v uint32) {

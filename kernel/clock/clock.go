@@ -33,6 +33,19 @@ func (c *Clock) NS(tsc uint64) int64 {
 	return int64(hi<<32 | lo>>32)
 }
 
+// Rate is the frequency of a counter that advanced by counted while a
+// reference clock of refHz advanced by refTicks (calibration against the
+// PIT). The product is taken in 128 bits; a result beyond 64 bits, or no
+// reference ticks, gives 0.
+func Rate(counted, refTicks, refHz uint64) uint64 {
+	hi, lo := bits.Mul64(counted, refHz)
+	if refTicks == 0 || hi >= refTicks {
+		return 0
+	}
+	q, _ := bits.Div64(hi, lo, refTicks)
+	return q
+}
+
 // System is the kernel's clock.
 var System Clock
 

@@ -99,25 +99,47 @@ type Features struct {
 	MaxLeaf, MaxHVLeaf                                        uint32
 }
 
+// CPUIDFunc is CPUID's signature, so that decoding runs under go test.
+type CPUIDFunc func(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
+
+// CPUID feature bits (SDM vol. 2A, CPUID, tables 3-10 and 3-8) and the
+// hypervisor leaves (Linux Documentation/virt/kvm/x86/cpuid.rst).
+const (
+	cpuid1ECX_X2APIC      = 1 << 21
+	cpuid1ECX_TSCDeadline = 1 << 24
+	cpuid1ECX_RDRAND      = 1 << 30
+	cpuid1ECX_Hypervisor  = 1 << 31
+	cpuid7EBX_RDSEED      = 1 << 18
+	leafHypervisor        = 0x40000000
+	leafKVMFeatures       = 0x40000001
+	kvmFeatureClock2      = 1 << 3 // KVM_FEATURE_CLOCKSOURCE2
+	// "KVMKVMKVM\0\0\0" in EBX, ECX, EDX of the hypervisor leaf.
+	kvmSigEBX = 0x4b4d564b
+	kvmSigECX = 0x564b4d56
+	kvmSigEDX = 0x4d
+)
+
 // Detect reads the CPUID leaves the kernel cares about.
-func Detect() (f Features) {
-	f.MaxLeaf, _, _, _ = Cpuid(0, 0)
-	_, _, c1, _ := Cpuid(1, 0)
-	f.RDRAND = c1&(1<<30) != 0
-	f.TSCDeadline = c1&(1<<24) != 0
-	f.X2APIC = c1&(1<<21) != 0
-	f.Hypervisor = c1&(1<<31) != 0
+func Detect() Features { return DecodeFeatures(Cpuid) }
+
+// DecodeFeatures asks cpuid the leaves the kernel cares about.
+func DecodeFeatures(cpuid CPUIDFunc) (f Features) {
+	f.MaxLeaf, _, _, _ = cpuid(0, 0)
+	_, _, c1, _ := cpuid(1, 0)
+	f.RDRAND = c1&cpuid1ECX_RDRAND != 0
+	f.TSCDeadline = c1&cpuid1ECX_TSCDeadline != 0
+	f.X2APIC = c1&cpuid1ECX_X2APIC != 0
+	f.Hypervisor = c1&cpuid1ECX_Hypervisor != 0
 	if f.MaxLeaf >= 7 {
-		_, b7, _, _ := Cpuid(7, 0)
-		f.RDSEED = b7&(1<<18) != 0
+		_, b7, _, _ := cpuid(7, 0)
+		f.RDSEED = b7&cpuid7EBX_RDSEED != 0
 	}
 	if f.Hypervisor {
 		var b, c, d uint32
-		f.MaxHVLeaf, b, c, d = Cpuid(0x40000000, 0)
-		// "KVMKVMKVM\0\0\0" signature, then the KVM feature leaf.
-		if b == 0x4b4d564b && c == 0x564b4d56 && d == 0x4d {
-			fa, _, _, _ := Cpuid(0x40000001, 0)
-			f.KVMClock = fa&(1<<3) != 0 // KVM_FEATURE_CLOCKSOURCE2
+		f.MaxHVLeaf, b, c, d = cpuid(leafHypervisor, 0)
+		if b == kvmSigEBX && c == kvmSigECX && d == kvmSigEDX {
+			fa, _, _, _ := cpuid(leafKVMFeatures, 0)
+			f.KVMClock = fa&kvmFeatureClock2 != 0
 		}
 	}
 	return f
@@ -147,11 +169,20 @@ const (
 )
 
 // HasNX reports whether page tables may use the execute-disable bit.
-func HasNX() bool {
-	max, _, _, _ := Cpuid(0x80000000, 0)
-	if max < 0x80000001 {
+func HasNX() bool { return DecodeNX(Cpuid) }
+
+// Extended CPUID leaves (SDM vol. 2A, CPUID).
+const (
+	leafExtMax      = 0x80000000
+	leafExtFeatures = 0x80000001
+)
+
+// DecodeNX asks cpuid whether the CPU has the execute-disable bit.
+func DecodeNX(cpuid CPUIDFunc) bool {
+	max, _, _, _ := cpuid(leafExtMax, 0)
+	if max < leafExtFeatures {
 		return false
 	}
-	_, _, _, d := Cpuid(0x80000001, 0)
+	_, _, _, d := cpuid(leafExtFeatures, 0)
 	return d&CPUID_EXT_NX != 0
 }

@@ -2,8 +2,9 @@ package mm
 
 import "unsafe"
 
-// Direct accesses physical memory through the kernel's identity map
-// (virtual == physical for all RAM, see kernel/addrspace.go).
+// Direct accesses physical memory through the kernel's identity map:
+// virtual == physical for all RAM below 512 GiB except page 0 and the
+// kernel stacks' guard pages (built by initMemory in kernel/memory.go).
 type Direct struct{}
 
 var _ Phys = Direct{}

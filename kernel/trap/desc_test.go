@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
-	"unsafe"
 )
 
 func TestEncodeGateBytes(t *testing.T) {
@@ -112,47 +111,6 @@ func TestEncodePseudoDesc(t *testing.T) {
 		EncodePseudoDesc(b, tt.base, tt.size)
 		if !bytes.Equal(b[:10], tt.want) || b[10] != 0xcc {
 			t.Errorf("EncodePseudoDesc(%#x, %d) = % x, want % x (and nothing after)", tt.base, tt.size, b, tt.want)
-		}
-	}
-}
-
-// The Frame layout is shared with entry_amd64.s.
-func TestFrameLayout(t *testing.T) {
-	var f Frame
-	tests := []struct {
-		name string
-		got  uintptr
-		want uintptr
-	}{
-		{"FX", unsafe.Offsetof(f.FX), 0},
-		{"FS", unsafe.Offsetof(f.FS), 8},
-		{"R15", unsafe.Offsetof(f.R15), 16},
-		{"R14", unsafe.Offsetof(f.R14), 24},
-		{"R13", unsafe.Offsetof(f.R13), 32},
-		{"R12", unsafe.Offsetof(f.R12), 40},
-		{"R11", unsafe.Offsetof(f.R11), 48},
-		{"R10", unsafe.Offsetof(f.R10), 56},
-		{"R9", unsafe.Offsetof(f.R9), 64},
-		{"R8", unsafe.Offsetof(f.R8), 72},
-		{"BP", unsafe.Offsetof(f.BP), 80},
-		{"DI", unsafe.Offsetof(f.DI), 88},
-		{"SI", unsafe.Offsetof(f.SI), 96},
-		{"DX", unsafe.Offsetof(f.DX), 104},
-		{"CX", unsafe.Offsetof(f.CX), 112},
-		{"BX", unsafe.Offsetof(f.BX), 120},
-		{"AX", unsafe.Offsetof(f.AX), 128},
-		{"Vector", unsafe.Offsetof(f.Vector), 136},
-		{"Err", unsafe.Offsetof(f.Err), 144},
-		{"RIP", unsafe.Offsetof(f.RIP), 152},
-		{"CS", unsafe.Offsetof(f.CS), 160},
-		{"RFLAGS", unsafe.Offsetof(f.RFLAGS), 168},
-		{"RSP", unsafe.Offsetof(f.RSP), 176},
-		{"SS", unsafe.Offsetof(f.SS), 184},
-		{"size", unsafe.Sizeof(f), 192},
-	}
-	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("offset of Frame.%s = %d, want %d", tt.name, tt.got, tt.want)
 		}
 	}
 }

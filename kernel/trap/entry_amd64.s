@@ -5,317 +5,89 @@
 
 #define MSR_FS_BASE 0xC0000100
 
-// Vector stubs: push a zero error code where the CPU pushes none
-// (SDM vol. 3, table 7-1 says which do), then the vector number.
-TEXT ·vec0(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$0
-	JMP	trapcommon<>(SB)
+// Vector stubs, one line per vector: STUB pushes a zero where the CPU
+// pushes no error code, STUB_ERR leaves the CPU's (SDM vol. 3, table 7-1
+// says which vectors have one); then both push the vector number, jump to
+// the common entry, and put the stub's address in vectorTable[n]. Adding a
+// vector is one line here (and NumVectors in frame.go).
+#define STUB(name, n) \
+	TEXT name(SB),NOSPLIT|NOFRAME,$0; \
+	PUSHQ	$0; \
+	PUSHQ	$n; \
+	JMP	trapcommon<>(SB); \
+	DATA	·vectorTable+(n*8)(SB)/8, $name(SB)
 
-TEXT ·vec1(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$1
-	JMP	trapcommon<>(SB)
+#define STUB_ERR(name, n) \
+	TEXT name(SB),NOSPLIT|NOFRAME,$0; \
+	PUSHQ	$n; \
+	JMP	trapcommon<>(SB); \
+	DATA	·vectorTable+(n*8)(SB)/8, $name(SB)
 
-TEXT ·vec2(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$2
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec3(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$3
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec4(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$4
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec5(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$5
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec6(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$6
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec7(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$7
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec8(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$8
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec9(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$9
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec10(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$10
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec11(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$11
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec12(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$12
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec13(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$13
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec14(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$14
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec15(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$15
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec16(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$16
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec17(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$17
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec18(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$18
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec19(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$19
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec20(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$20
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec21(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$21
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec22(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$22
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec23(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$23
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec24(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$24
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec25(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$25
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec26(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$26
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec27(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$27
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec28(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$28
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec29(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$29
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec30(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$30
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec31(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$31
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec32(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$32
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec33(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$33
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec34(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$34
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec35(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$35
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec36(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$36
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec37(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$37
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec38(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$38
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec39(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$39
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec40(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$40
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec41(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$41
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec42(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$42
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec43(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$43
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec44(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$44
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec45(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$45
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec46(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$46
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec47(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$47
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec48(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$48
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec49(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$49
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec50(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$50
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec51(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$51
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec52(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$52
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec53(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$53
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec54(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$54
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec55(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$55
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec56(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$56
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec57(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$57
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec58(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$58
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec59(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$59
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec60(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$60
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec61(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$61
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec62(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$62
-	JMP	trapcommon<>(SB)
-
-TEXT ·vec63(SB),NOSPLIT|NOFRAME,$0
-	PUSHQ	$0
-	PUSHQ	$63
-	JMP	trapcommon<>(SB)
+STUB(·vec0, 0)
+STUB(·vec1, 1)
+STUB(·vec2, 2)
+STUB(·vec3, 3)
+STUB(·vec4, 4)
+STUB(·vec5, 5)
+STUB(·vec6, 6)
+STUB(·vec7, 7)
+STUB_ERR(·vec8, 8)
+STUB(·vec9, 9)
+STUB_ERR(·vec10, 10)
+STUB_ERR(·vec11, 11)
+STUB_ERR(·vec12, 12)
+STUB_ERR(·vec13, 13)
+STUB_ERR(·vec14, 14)
+STUB(·vec15, 15)
+STUB(·vec16, 16)
+STUB_ERR(·vec17, 17)
+STUB(·vec18, 18)
+STUB(·vec19, 19)
+STUB(·vec20, 20)
+STUB_ERR(·vec21, 21)
+STUB(·vec22, 22)
+STUB(·vec23, 23)
+STUB(·vec24, 24)
+STUB(·vec25, 25)
+STUB(·vec26, 26)
+STUB(·vec27, 27)
+STUB(·vec28, 28)
+STUB_ERR(·vec29, 29)
+STUB_ERR(·vec30, 30)
+STUB(·vec31, 31)
+STUB(·vec32, 32)
+STUB(·vec33, 33)
+STUB(·vec34, 34)
+STUB(·vec35, 35)
+STUB(·vec36, 36)
+STUB(·vec37, 37)
+STUB(·vec38, 38)
+STUB(·vec39, 39)
+STUB(·vec40, 40)
+STUB(·vec41, 41)
+STUB(·vec42, 42)
+STUB(·vec43, 43)
+STUB(·vec44, 44)
+STUB(·vec45, 45)
+STUB(·vec46, 46)
+STUB(·vec47, 47)
+STUB(·vec48, 48)
+STUB(·vec49, 49)
+STUB(·vec50, 50)
+STUB(·vec51, 51)
+STUB(·vec52, 52)
+STUB(·vec53, 53)
+STUB(·vec54, 54)
+STUB(·vec55, 55)
+STUB(·vec56, 56)
+STUB(·vec57, 57)
+STUB(·vec58, 58)
+STUB(·vec59, 59)
+STUB(·vec60, 60)
+STUB(·vec61, 61)
+STUB(·vec62, 62)
+STUB(·vec63, 63)
+GLOBL ·vectorTable(SB), RODATA, $(64*8)
 
 // The LAPIC spurious vector needs no EOI and no kernel work.
 TEXT ·vecSpurious(SB),NOSPLIT|NOFRAME,$0
@@ -431,73 +203,15 @@ idle:
 	HLT
 	JMP	idle
 
-DATA ·vectorTable+0(SB)/8, $·vec0(SB)
-DATA ·vectorTable+8(SB)/8, $·vec1(SB)
-DATA ·vectorTable+16(SB)/8, $·vec2(SB)
-DATA ·vectorTable+24(SB)/8, $·vec3(SB)
-DATA ·vectorTable+32(SB)/8, $·vec4(SB)
-DATA ·vectorTable+40(SB)/8, $·vec5(SB)
-DATA ·vectorTable+48(SB)/8, $·vec6(SB)
-DATA ·vectorTable+56(SB)/8, $·vec7(SB)
-DATA ·vectorTable+64(SB)/8, $·vec8(SB)
-DATA ·vectorTable+72(SB)/8, $·vec9(SB)
-DATA ·vectorTable+80(SB)/8, $·vec10(SB)
-DATA ·vectorTable+88(SB)/8, $·vec11(SB)
-DATA ·vectorTable+96(SB)/8, $·vec12(SB)
-DATA ·vectorTable+104(SB)/8, $·vec13(SB)
-DATA ·vectorTable+112(SB)/8, $·vec14(SB)
-DATA ·vectorTable+120(SB)/8, $·vec15(SB)
-DATA ·vectorTable+128(SB)/8, $·vec16(SB)
-DATA ·vectorTable+136(SB)/8, $·vec17(SB)
-DATA ·vectorTable+144(SB)/8, $·vec18(SB)
-DATA ·vectorTable+152(SB)/8, $·vec19(SB)
-DATA ·vectorTable+160(SB)/8, $·vec20(SB)
-DATA ·vectorTable+168(SB)/8, $·vec21(SB)
-DATA ·vectorTable+176(SB)/8, $·vec22(SB)
-DATA ·vectorTable+184(SB)/8, $·vec23(SB)
-DATA ·vectorTable+192(SB)/8, $·vec24(SB)
-DATA ·vectorTable+200(SB)/8, $·vec25(SB)
-DATA ·vectorTable+208(SB)/8, $·vec26(SB)
-DATA ·vectorTable+216(SB)/8, $·vec27(SB)
-DATA ·vectorTable+224(SB)/8, $·vec28(SB)
-DATA ·vectorTable+232(SB)/8, $·vec29(SB)
-DATA ·vectorTable+240(SB)/8, $·vec30(SB)
-DATA ·vectorTable+248(SB)/8, $·vec31(SB)
-DATA ·vectorTable+256(SB)/8, $·vec32(SB)
-DATA ·vectorTable+264(SB)/8, $·vec33(SB)
-DATA ·vectorTable+272(SB)/8, $·vec34(SB)
-DATA ·vectorTable+280(SB)/8, $·vec35(SB)
-DATA ·vectorTable+288(SB)/8, $·vec36(SB)
-DATA ·vectorTable+296(SB)/8, $·vec37(SB)
-DATA ·vectorTable+304(SB)/8, $·vec38(SB)
-DATA ·vectorTable+312(SB)/8, $·vec39(SB)
-DATA ·vectorTable+320(SB)/8, $·vec40(SB)
-DATA ·vectorTable+328(SB)/8, $·vec41(SB)
-DATA ·vectorTable+336(SB)/8, $·vec42(SB)
-DATA ·vectorTable+344(SB)/8, $·vec43(SB)
-DATA ·vectorTable+352(SB)/8, $·vec44(SB)
-DATA ·vectorTable+360(SB)/8, $·vec45(SB)
-DATA ·vectorTable+368(SB)/8, $·vec46(SB)
-DATA ·vectorTable+376(SB)/8, $·vec47(SB)
-DATA ·vectorTable+384(SB)/8, $·vec48(SB)
-DATA ·vectorTable+392(SB)/8, $·vec49(SB)
-DATA ·vectorTable+400(SB)/8, $·vec50(SB)
-DATA ·vectorTable+408(SB)/8, $·vec51(SB)
-DATA ·vectorTable+416(SB)/8, $·vec52(SB)
-DATA ·vectorTable+424(SB)/8, $·vec53(SB)
-DATA ·vectorTable+432(SB)/8, $·vec54(SB)
-DATA ·vectorTable+440(SB)/8, $·vec55(SB)
-DATA ·vectorTable+448(SB)/8, $·vec56(SB)
-DATA ·vectorTable+456(SB)/8, $·vec57(SB)
-DATA ·vectorTable+464(SB)/8, $·vec58(SB)
-DATA ·vectorTable+472(SB)/8, $·vec59(SB)
-DATA ·vectorTable+480(SB)/8, $·vec60(SB)
-DATA ·vectorTable+488(SB)/8, $·vec61(SB)
-DATA ·vectorTable+496(SB)/8, $·vec62(SB)
-DATA ·vectorTable+504(SB)/8, $·vec63(SB)
-GLOBL ·vectorTable(SB), RODATA, $512
-
 DATA ·entryPoints+0(SB)/8, $·syscallEntry(SB)
 DATA ·entryPoints+8(SB)/8, $·idleLoop(SB)
 DATA ·entryPoints+16(SB)/8, $·vecSpurious(SB)
 GLOBL ·entryPoints(SB), RODATA, $24
+
+// func This() *CPU
+// Every CPU's GS base points at its own CPU, whose self field holds that
+// address: one GS-relative load, no lock.
+TEXT ·This(SB),NOSPLIT|NOFRAME,$0-8
+	MOVQ	CPU_self(GS), AX
+	MOVQ	AX, ret+0(FP)
+	RET

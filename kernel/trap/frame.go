@@ -6,6 +6,23 @@
 // Handler may rewrite the Frame (syscall results, a different thread); the
 // exit path restores whatever the Frame then says and returns with IRETQ.
 //
+// Per-CPU and shared state. Each processor has a CPU (This, reached
+// through its GS base): the entry path's scratch words and the running
+// thread's FS and FXSAVE area, the nesting depth, its GDT and TSS, its IST
+// and kernel stacks (one block each, guard pages between), its stand-in
+// kernel g. Only that processor writes its CPU, so it takes no lock. The
+// IDT, the vector stubs and Handler are shared: written once by Setup
+// before any other processor starts, read-only after.
+//
+// Interrupts are off in all kernel code: every gate is an interrupt gate
+// (IF cleared on entry), SYSCALL clears IF (FMASK), and the kernel never
+// sets it; only a Frame's RFLAGS turns it back on, at IRETQ. So a handler
+// runs to completion on its CPU and is never preempted or migrated, and
+// This stays valid for the whole trap. Another CPU runs concurrently,
+// though: state shared between CPUs (the scheduler's, the address space's)
+// needs its own locks once there is more than one (see the doc.go files of
+// kernel/sched and kernel/mm).
+//
 // Wire it in: Setup once at boot, set Handler, then Resume the first thread.
 package trap
 
