@@ -26,6 +26,8 @@
 // Wire it in: Setup once at boot, set Handler, then Resume the first thread.
 package trap
 
+import "unigo/kernel/platform/layout"
+
 // Frame is the register state saved at every kernel entry, lowest address
 // first. Its layout is shared with entry_amd64.s.
 type Frame struct {
@@ -68,9 +70,10 @@ const (
 	VectorPageFault   = 14
 	VectorFPU         = 16
 	VectorSIMD        = 19
-	NumExceptions     = 32
-	NumVectors        = 64 // vectors with a stub; 32..63 are device interrupts
-	VectorSpurious    = 0xFF
+	// The vector map is kernel/platform/layout's.
+	NumExceptions  = layout.NumExceptions
+	NumVectors     = layout.NumVectors // vectors with a stub; 32..63 are the timer and device lines
+	VectorSpurious = layout.VectorSpurious
 )
 
 // ExceptionName returns the mnemonic of an exception vector.
