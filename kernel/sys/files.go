@@ -124,43 +124,14 @@ func fileCall(nr uintptr, a [6]uintptr) (r uintptr, ok bool) {
 	return 0, false
 }
 
-// dup copies fd to the lowest free fd (newfd < 0) or to newfd.
-func dup(fd, newfd int, flags uint32) uintptr {
-	f := get(fd)
-	if f == nil || f.kind != kindConsole && f.kind != kindServed && f.kind != kindSocket {
-		return errno(EBADF)
+func getcwd(buf, size uintptr) uintptr {
+	if size < 2 {
+		return errno(34) // ERANGE
 	}
-	if newfd >= MaxFDs {
-		return errno(EBADF)
+	b, ok := userBytes(buf, 2, true)
+	if !ok {
+		return errno(EFAULT)
 	}
-	if newfd < 0 {
-		n, ok := alloc(f.kind, 0)
-		if !ok {
-			return errno(EMFILE)
-		}
-		newfd = n
-	} else if get(newfd) != nil {
-		if r := closeFD(newfd); int(r) < 0 {
-			return r
-		}
-	}
-	files[newfd] = *f
-	filesHi = max(filesHi, newfd+1)
-	files[newfd].fdflags = 0
-	files[newfd].epHead, files[newfd].epTail, files[newfd].fdHead = 0, 0, 0 // the new fd is in no epoll instance
-	if flags&oCLOEXEC != 0 {
-		files[newfd].fdflags = fdCloexec
-	}
-	return uintptr(newfd)
-}
-
-// sharedHandle reports whether another fd refers to fd's server handle.
-func sharedHandle(fd int) bool {
-	h, k := files[fd].handle, files[fd].kind
-	for i := range used() {
-		if i != fd && files[i].kind == k && files[i].handle == h {
-			return true
-		}
-	}
-	return false
+	b[0], b[1] = '/', 0
+	return 2
 }

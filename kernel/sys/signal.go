@@ -288,3 +288,100 @@ func signalName(sig int) string {
 	}
 	return "signal"
 }
+
+type sigaction struct{ handler, flags, restorer, mask uint64 }
+
+const (
+	sigKill  = 9
+	sigStop  = 19
+	sigSetSz = 8
+)
+
+func rtSigaction(sig int, act, oact uintptr) uintptr {
+	if sig < 1 || sig >= len(sigs) {
+		return errno(EINVAL)
+	}
+	old := sigs[sig]
+	if act != 0 {
+		if sig == sigKill || sig == sigStop {
+			return errno(EINVAL)
+		}
+		b, ok := userBytes(act, 32, false)
+		if !ok {
+			return errno(EFAULT)
+		}
+		sigs[sig] = sigaction{le64(b[0:]), le64(b[8:]), le64(b[16:]), le64(b[24:])}
+	}
+	if oact != 0 {
+		if !store64(oact, old.handler) || !store64(oact+8, old.flags) || !store64(oact+16, old.restorer) || !store64(oact+24, old.mask) {
+			return errno(EFAULT)
+		}
+	}
+	return 0
+}
+
+func le64(b []byte) uint64 {
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// rt_sigprocmask how (include/uapi/asm-generic/signal-defs.h).
+const (
+	sigBlock   = 0
+	sigUnblock = 1
+	sigSetmask = 2
+)
+
+func rtSigprocmask(how int, set, oset uintptr) uintptr {
+	t := Sched.Current()
+	old := t.SigMask
+	if set != 0 {
+		m, ok := load64(set)
+		if !ok {
+			return errno(EFAULT)
+		}
+		switch how {
+		case sigBlock:
+			t.SigMask |= m
+		case sigUnblock:
+			t.SigMask &^= m
+		case sigSetmask:
+			t.SigMask = m
+		default:
+			return errno(EINVAL)
+		}
+	}
+	if oset != 0 && !store64(oset, old) {
+		return errno(EFAULT)
+	}
+	return 0
+}
+
+const ssDisable = 2
+
+func sigaltstack(ss, oss uintptr) uintptr {
+	t := Sched.Current()
+	if oss != 0 {
+		flags := t.AltStack[1]
+		if t.AltStack[0] == 0 {
+			flags = ssDisable
+		}
+		if !store64(oss, uint64(t.AltStack[0])) || !store64(oss+8, uint64(flags)) || !store64(oss+16, uint64(t.AltStack[2])) {
+			return errno(EFAULT)
+		}
+	}
+	if ss != 0 {
+		sp, ok1 := load64(ss)
+		flags, ok2 := load64(ss + 8)
+		size, ok3 := load64(ss + 16)
+		if !ok1 || !ok2 || !ok3 {
+			return errno(EFAULT)
+		}
+		if flags&ssDisable != 0 {
+			t.AltStack = [3]uintptr{}
+		} else {
+			t.AltStack = [3]uintptr{uintptr(sp), uintptr(flags), uintptr(size)}
+		}
+	}
+	return 0
+}

@@ -120,8 +120,6 @@ var (
 	limits [16][2]uint64
 )
 
-type sigaction struct{ handler, flags, restorer, mask uint64 }
-
 // FXArea is the SSE save area of thread slot i.
 func FXArea(i int) uintptr { return fxArea(i) }
 
@@ -353,11 +351,4 @@ func unknown(n uintptr) uintptr {
 		Console(2, b.Bytes())
 	}
 	return errno(ENOSYS)
-}
-
-func fromMM(e int) uintptr {
-	if e != 0 {
-		return errno(e)
-	}
-	return 0
 }
