@@ -1,18 +1,12 @@
 package sys
 
 import (
+	"unigo/kernel/abi/linux"
 	"unigo/kernel/sched"
+	"unigo/kernel/trap"
 )
 
-// epoll constants (include/uapi/linux/eventpoll.h).
 const (
-	epollIn     = 0x1
-	epollOut    = 0x4
-	epollET     = 1 << 31
-	epollCtlAdd = 1
-	epollCtlDel = 2
-	epollCtlMod = 3
-	epollEvSize = 12 // struct epoll_event is packed on x86-64
 	// maxInterests bounds the (epoll, fd) pairs of all epoll instances
 	// together: Go's netpoller puts every socket in its one instance.
 	maxInterests = MaxFDs
@@ -131,16 +125,16 @@ func dropInterests(fd int) {
 func eventfd(initval uint64, flags int) uintptr {
 	fd, ok := alloc(kindEventfd, uint32(flags))
 	if !ok {
-		return errno(EMFILE)
+		return linux.EMFILE.Ret()
 	}
 	files[fd].count = initval
 	return uintptr(fd)
 }
 
 func epollCreate() uintptr {
-	fd, ok := alloc(kindEpoll, oCLOEXEC)
+	fd, ok := alloc(kindEpoll, linux.O_CLOEXEC)
 	if !ok {
-		return errno(EMFILE)
+		return linux.EMFILE.Ret()
 	}
 	return uintptr(fd)
 }
@@ -148,46 +142,46 @@ func epollCreate() uintptr {
 func epollCtl(epfd, op, fd int, ev uintptr) uintptr {
 	e, t := get(epfd), get(fd)
 	if e == nil || t == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if e.kind != kindEpoll || epfd == fd {
-		return errno(EINVAL)
+		return linux.EINVAL.Ret()
 	}
 	if t.kind != kindEventfd && t.kind != kindSocket && t.kind != kindIRQ {
-		return errno(EPERM) // as Linux answers for regular files: Go then does blocking I/O
+		return linux.EPERM.Ret() // as Linux answers for regular files: Go then does blocking I/O
 	}
 	idx := findInterest(epfd, fd)
 	var events uint32
 	var data uint64
-	if op != epollCtlDel {
-		b, ok := userBytes(ev, epollEvSize, false)
+	if op != linux.EPOLL_CTL_DEL {
+		b, ok := userBytes(ev, linux.SizeofEpollEvent, false)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		events = uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 		data = le64(b[4:])
 	}
 	switch op {
-	case epollCtlAdd:
+	case linux.EPOLL_CTL_ADD:
 		if idx != 0 {
-			return errno(EEXIST)
+			return linux.EEXIST.Ret()
 		}
 		if !addInterest(epfd, fd, events, data) {
-			return errno(28) // ENOSPC: Linux's max_user_watches reached
+			return linux.ENOSPC.Ret() // Linux's max_user_watches reached
 		}
-	case epollCtlMod:
+	case linux.EPOLL_CTL_MOD:
 		if idx == 0 {
-			return errno(ENOENT)
+			return linux.ENOENT.Ret()
 		}
 		in := interestAt(idx)
 		in.events, in.data, in.pending = events, data, true
-	case epollCtlDel:
+	case linux.EPOLL_CTL_DEL:
 		if idx == 0 {
-			return errno(ENOENT)
+			return linux.ENOENT.Ret()
 		}
 		removeInterest(idx)
 	default:
-		return errno(EINVAL)
+		return linux.EINVAL.Ret()
 	}
 	pollWake()
 	return 0
@@ -198,14 +192,14 @@ func readiness(fd int32) uint32 {
 	f := &files[fd]
 	switch f.kind {
 	case kindEventfd:
-		r := uint32(epollOut)
+		r := uint32(linux.EPOLLOUT)
 		if f.count > 0 {
-			r |= epollIn
+			r |= linux.EPOLLIN
 		}
 		return r
 	case kindIRQ:
 		if f.count > 0 {
-			return epollIn
+			return linux.EPOLLIN
 		}
 	case kindSocket:
 		return socks[f.handle].ready
@@ -219,10 +213,10 @@ func collect(epfd int, buf uintptr, max int) (int, bool) {
 	for i := files[epfd].epHead; i != 0 && n < max; i = interestAt(i).nextEp {
 		in := interestAt(i)
 		r := readiness(in.fd) & (in.events | 0x18) // EPOLLERR|EPOLLHUP always count
-		if r == 0 || in.events&epollET != 0 && !in.pending {
+		if r == 0 || in.events&linux.EPOLLET != 0 && !in.pending {
 			continue
 		}
-		b, ok := userBytes(buf+uintptr(n)*epollEvSize, epollEvSize, true)
+		b, ok := userBytes(buf+uintptr(n)*linux.SizeofEpollEvent, linux.SizeofEpollEvent, true)
 		if !ok {
 			return n, false
 		}
@@ -261,14 +255,14 @@ func pollWake() {
 func epollWait(epfd int, buf uintptr, max, timeoutMS int) uintptr {
 	e := get(epfd)
 	if e == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if e.kind != kindEpoll || max <= 0 {
-		return errno(EINVAL)
+		return linux.EINVAL.Ret()
 	}
 	n, ok := collect(epfd, buf, max)
 	if !ok {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	if n > 0 || timeoutMS == 0 {
 		return uintptr(n)
@@ -281,3 +275,14 @@ func epollWait(epfd int, buf uintptr, max, timeoutMS int) uintptr {
 	t.Obj, t.Buf, t.Max = epfd, buf, max
 	return 0
 }
+
+// The table's handlers (table.go) of the epoll and eventfd calls.
+
+func sysEpollCreate(*trap.Frame, [6]uintptr) uintptr { return epollCreate() }
+func sysEpollCtl(_ *trap.Frame, a [6]uintptr) uintptr {
+	return epollCtl(int(a[0]), int(a[1]), int(a[2]), a[3])
+}
+func sysEpollWait(_ *trap.Frame, a [6]uintptr) uintptr {
+	return epollWait(int(a[0]), a[1], int(a[2]), int(int32(a[3])))
+}
+func sysEventfd2(_ *trap.Frame, a [6]uintptr) uintptr { return eventfd(uint64(a[0]), int(a[1])) }

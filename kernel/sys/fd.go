@@ -1,5 +1,10 @@
 package sys
 
+import (
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/trap"
+)
+
 // MaxFDs bounds the file descriptor table.
 const MaxFDs = 4096
 
@@ -12,16 +17,6 @@ const (
 	kindServed // a file of the server goroutine's file system (handle)
 	kindSocket // a socket of package net (handle)
 	kindIRQ    // an interrupt line (handle = GSI; count = times fired)
-)
-
-// Open flags (include/uapi/asm-generic/fcntl.h).
-const (
-	oRDWR     = 2
-	oNONBLOCK = 0x800
-	oCLOEXEC  = 0x80000
-	oAPPEND   = 0x400
-	oACCMODE  = 3
-	fdCloexec = 1
 )
 
 type file struct {
@@ -48,7 +43,7 @@ func used() []file { return files[:filesHi] }
 // InitFiles opens stdin, stdout and stderr on the console.
 func InitFiles() {
 	for fd := 0; fd < 3; fd++ {
-		files[fd] = file{kind: kindConsole, flags: oRDWR}
+		files[fd] = file{kind: kindConsole, flags: linux.O_RDWR}
 	}
 	filesHi = 3
 }
@@ -64,9 +59,9 @@ func alloc(kind uint8, flags uint32) (int, bool) {
 	for fd := range files {
 		if files[fd].kind == kindFree {
 			filesHi = max(filesHi, fd+1)
-			files[fd] = file{kind: kind, flags: flags & (oNONBLOCK | oAPPEND | oACCMODE)}
-			if flags&oCLOEXEC != 0 {
-				files[fd].fdflags = fdCloexec
+			files[fd] = file{kind: kind, flags: flags & (linux.O_NONBLOCK | linux.O_APPEND | linux.O_ACCMODE)}
+			if flags&linux.O_CLOEXEC != 0 {
+				files[fd].fdflags = linux.FD_CLOEXEC
 			}
 			return fd, true
 		}
@@ -77,19 +72,19 @@ func alloc(kind uint8, flags uint32) (int, bool) {
 func read(fd int, buf, n uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	switch f.kind {
 	case kindServed:
-		return servedFD(sysRead, [6]uintptr{uintptr(fd), buf, n}, 0)
+		return toServer(linux.SYS_READ, [6]uintptr{uintptr(fd), buf, n}, arg0, 0, false)
 	case kindSocket:
-		return socketFD(sysRead, [6]uintptr{uintptr(fd), buf, n})
+		return toNet(linux.SYS_READ, [6]uintptr{uintptr(fd), buf, n})
 	case kindIRQ:
 		if f.count == 0 {
-			return errno(EAGAIN)
+			return linux.EAGAIN.Ret()
 		}
 		if n < 8 || !store64(buf, f.count) {
-			return errno(EINVAL)
+			return linux.EINVAL.Ret()
 		}
 		f.count = 0
 		return 8
@@ -97,44 +92,44 @@ func read(fd int, buf, n uintptr) uintptr {
 		return 0 // stdin is empty: EOF
 	case kindEventfd:
 		if n < 8 {
-			return errno(EINVAL)
+			return linux.EINVAL.Ret()
 		}
 		if f.count == 0 {
-			return errno(EAGAIN)
+			return linux.EAGAIN.Ret()
 		}
 		if !store64(buf, f.count) {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		f.count = 0
 		return 8
 	}
-	return errno(EINVAL)
+	return linux.EINVAL.Ret()
 }
 
 func write(fd int, buf, n uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	switch f.kind {
 	case kindServed:
-		return servedFD(sysWrite, [6]uintptr{uintptr(fd), buf, n}, 0)
+		return toServer(linux.SYS_WRITE, [6]uintptr{uintptr(fd), buf, n}, arg0, 0, false)
 	case kindSocket:
-		return socketFD(sysWrite, [6]uintptr{uintptr(fd), buf, n})
+		return toNet(linux.SYS_WRITE, [6]uintptr{uintptr(fd), buf, n})
 	case kindConsole:
 		b, ok := userBytes(buf, n, false)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		Console(fd, b)
 		return n
 	case kindEventfd:
 		if n < 8 {
-			return errno(EINVAL)
+			return linux.EINVAL.Ret()
 		}
 		v, ok := load64(buf)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		f.count += v
 		if v != 0 {
@@ -142,12 +137,12 @@ func write(fd int, buf, n uintptr) uintptr {
 		}
 		return 8
 	}
-	return errno(EINVAL)
+	return linux.EINVAL.Ret()
 }
 
 func writev(fd int, iov, cnt uintptr) uintptr {
 	if f := get(fd); f != nil && f.kind == kindSocket {
-		return socketFD(sysWritev, [6]uintptr{uintptr(fd), iov, cnt})
+		return toNet(linux.SYS_WRITEV, [6]uintptr{uintptr(fd), iov, cnt})
 	}
 	if f := get(fd); f != nil && f.kind == kindServed {
 		return firstIov(fd, iov, cnt, write) // one hand-off: a short write is allowed
@@ -156,7 +151,7 @@ func writev(fd int, iov, cnt uintptr) uintptr {
 	for i := uintptr(0); i < cnt; i++ {
 		base, n, ok := iovecAt(iov, i)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		r := write(fd, base, n)
 		if int(r) < 0 {
@@ -170,18 +165,18 @@ func writev(fd int, iov, cnt uintptr) uintptr {
 func pread(fd int, buf, n, off uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if f.kind == kindServed {
-		return servedFD(sysPread64, [6]uintptr{uintptr(fd), buf, n, off}, 0)
+		return toServer(linux.SYS_PREAD64, [6]uintptr{uintptr(fd), buf, n, off}, arg0, 0, false)
 	}
-	return errno(ESPIPE)
+	return linux.ESPIPE.Ret()
 }
 
 func closeFD(fd int) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if f.kind == kindSocket && !sharedHandle(fd) {
 		h := f.handle
@@ -194,30 +189,24 @@ func closeFD(fd int) uintptr {
 		*f = file{}
 		// The fd is free at once; the server releases its handle, and
 		// the caller waits for that (an error is ignored, as Linux does).
-		return handoff(sysClose, [6]uintptr{uintptr(h)})
+		return handoff(linux.SYS_CLOSE, [6]uintptr{uintptr(h)})
 	}
 	dropInterests(fd)
 	*f = file{}
 	return 0
 }
 
-// Mode bits (include/uapi/linux/stat.h).
-const (
-	sIFCHR  = 0o020000
-	statLen = 144 // struct stat on x86-64
-)
-
 func fstat(fd int, buf uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if f.kind == kindServed {
-		return servedFD(sysFstat, [6]uintptr{uintptr(fd), buf}, 0)
+		return toServer(linux.SYS_FSTAT, [6]uintptr{uintptr(fd), buf}, arg0, 0, false)
 	}
-	b, ok := userBytes(buf, statLen, true)
+	b, ok := userBytes(buf, linux.SizeofStat, true)
 	if !ok {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	for i := range b {
 		b[i] = 0
@@ -225,7 +214,7 @@ func fstat(fd int, buf uintptr) uintptr {
 	mode := uint32(0o600)
 	switch f.kind {
 	case kindConsole:
-		mode = sIFCHR | 0o620
+		mode = linux.S_IFCHR | 0o620
 	case kindSocket:
 		mode = 0o140000 | 0o777 // S_IFSOCK
 	}
@@ -235,57 +224,47 @@ func fstat(fd int, buf uintptr) uintptr {
 	return 0
 }
 
-const atEmptyPath = 0x1000
-
-// fcntl commands (include/uapi/asm-generic/fcntl.h).
-const (
-	fGetFD = 1
-	fSetFD = 2
-	fGetFL = 3
-	fSetFL = 4
-)
-
 func fcntl(fd, cmd int, arg uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	switch cmd {
-	case fGetFD:
+	case linux.F_GETFD:
 		return uintptr(f.fdflags)
-	case fSetFD:
-		f.fdflags = uint8(arg & fdCloexec)
+	case linux.F_SETFD:
+		f.fdflags = uint8(arg & linux.FD_CLOEXEC)
 		return 0
-	case fGetFL:
+	case linux.F_GETFL:
 		if f.kind == kindServed {
 			return uintptr(f.flags)
 		}
-		return uintptr(f.flags | oRDWR)
-	case fSetFL:
-		f.flags = f.flags&^oNONBLOCK | uint32(arg)&oNONBLOCK
+		return uintptr(f.flags | linux.O_RDWR)
+	case linux.F_SETFL:
+		f.flags = f.flags&^linux.O_NONBLOCK | uint32(arg)&linux.O_NONBLOCK
 		return 0
-	case fDupfd, fDupfdCloexec:
+	case linux.F_DUPFD, linux.F_DUPFD_CLOEXEC:
 		for n := int(arg); n < MaxFDs; n++ {
 			if get(n) == nil {
 				flags := uint32(0)
-				if cmd == fDupfdCloexec {
-					flags = oCLOEXEC
+				if cmd == linux.F_DUPFD_CLOEXEC {
+					flags = linux.O_CLOEXEC
 				}
 				return dup(fd, n, flags)
 			}
 		}
-		return errno(EMFILE)
+		return linux.EMFILE.Ret()
 	}
-	return errno(EINVAL)
+	return linux.EINVAL.Ret()
 }
 
 func readv(fd int, iov, cnt uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if f.kind == kindSocket {
-		return socketFD(sysReadv, [6]uintptr{uintptr(fd), iov, cnt})
+		return toNet(linux.SYS_READV, [6]uintptr{uintptr(fd), iov, cnt})
 	}
 	if f.kind == kindServed {
 		return firstIov(fd, iov, cnt, read) // one hand-off: a short read is allowed
@@ -294,7 +273,7 @@ func readv(fd int, iov, cnt uintptr) uintptr {
 	for i := uintptr(0); i < cnt; i++ {
 		base, n, ok := iovecAt(iov, i)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		r := read(fd, base, n)
 		if int(r) < 0 {
@@ -317,7 +296,7 @@ func firstIov(fd int, iov, cnt uintptr, op func(fd int, buf, n uintptr) uintptr)
 	for i := uintptr(0); i < cnt; i++ {
 		base, n, ok := iovecAt(iov, i)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		if n != 0 {
 			return op(fd, base, n)
@@ -337,15 +316,15 @@ func iovecAt(iov, i uintptr) (base, n uintptr, ok bool) {
 func dup(fd, newfd int, flags uint32) uintptr {
 	f := get(fd)
 	if f == nil || f.kind != kindConsole && f.kind != kindServed && f.kind != kindSocket {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if newfd >= MaxFDs {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if newfd < 0 {
 		n, ok := alloc(f.kind, 0)
 		if !ok {
-			return errno(EMFILE)
+			return linux.EMFILE.Ret()
 		}
 		newfd = n
 	} else if get(newfd) != nil {
@@ -357,8 +336,8 @@ func dup(fd, newfd int, flags uint32) uintptr {
 	filesHi = max(filesHi, newfd+1)
 	files[newfd].fdflags = 0
 	files[newfd].epHead, files[newfd].epTail, files[newfd].fdHead = 0, 0, 0 // the new fd is in no epoll instance
-	if flags&oCLOEXEC != 0 {
-		files[newfd].fdflags = fdCloexec
+	if flags&linux.O_CLOEXEC != 0 {
+		files[newfd].fdflags = linux.FD_CLOEXEC
 	}
 	return uintptr(newfd)
 }
@@ -372,4 +351,39 @@ func sharedHandle(fd int) bool {
 		}
 	}
 	return false
+}
+
+// The table's handlers (table.go) of the fd calls.
+
+func sysRead(_ *trap.Frame, a [6]uintptr) uintptr   { return read(int(a[0]), a[1], a[2]) }
+func sysWrite(_ *trap.Frame, a [6]uintptr) uintptr  { return write(int(a[0]), a[1], a[2]) }
+func sysReadv(_ *trap.Frame, a [6]uintptr) uintptr  { return readv(int(a[0]), a[1], a[2]) }
+func sysWritev(_ *trap.Frame, a [6]uintptr) uintptr { return writev(int(a[0]), a[1], a[2]) }
+func sysPread64(_ *trap.Frame, a [6]uintptr) uintptr {
+	return pread(int(a[0]), a[1], a[2], a[3])
+}
+func sysClose(_ *trap.Frame, a [6]uintptr) uintptr { return closeFD(int(a[0])) }
+func sysFstat(_ *trap.Frame, a [6]uintptr) uintptr { return fstat(int(a[0]), a[1]) }
+func sysFcntl(_ *trap.Frame, a [6]uintptr) uintptr { return fcntl(int(a[0]), int(a[1]), a[2]) }
+func sysIoctl(*trap.Frame, [6]uintptr) uintptr     { return linux.ENOTTY.Ret() }
+
+func sysDup(_ *trap.Frame, a [6]uintptr) uintptr { return dup(int(int32(a[0])), -1, 0) }
+
+// sysDup2 of an fd onto itself checks it and does nothing.
+func sysDup2(_ *trap.Frame, a [6]uintptr) uintptr {
+	if a[0] == a[1] {
+		if get(int(int32(a[0]))) == nil {
+			return linux.EBADF.Ret()
+		}
+		return a[1]
+	}
+	return dup(int(int32(a[0])), int(int32(a[1])), 0)
+}
+
+// sysDup3 of an fd onto itself is EINVAL, unlike dup2.
+func sysDup3(_ *trap.Frame, a [6]uintptr) uintptr {
+	if a[0] == a[1] {
+		return linux.EINVAL.Ret()
+	}
+	return dup(int(int32(a[0])), int(int32(a[1])), uint32(a[2]))
 }

@@ -1,6 +1,9 @@
 package sys
 
 import (
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/clock"
+	"unigo/kernel/mm"
 	"unigo/kernel/trap"
 )
 
@@ -8,7 +11,7 @@ import (
 func uname(buf uintptr) uintptr {
 	b, ok := userBytes(buf, 6*65, true)
 	if !ok {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	for i := range b {
 		b[i] = 0
@@ -19,26 +22,19 @@ func uname(buf uintptr) uintptr {
 	return 0
 }
 
-// Resource limits (include/uapi/asm-generic/resource.h).
-const (
-	rlimitStack  = 3
-	rlimitNofile = 7
-	rlimInfinity = ^uint64(0)
-)
-
 func prlimit(res int, newp, oldp uintptr) uintptr {
 	if res < 0 || res >= len(limits) {
-		return errno(EINVAL)
+		return linux.EINVAL.Ret()
 	}
 	l := &limits[res]
 	if l[0] == 0 && l[1] == 0 {
 		switch res {
-		case rlimitNofile:
+		case linux.RLIMIT_NOFILE:
 			*l = [2]uint64{MaxFDs, MaxFDs}
-		case rlimitStack:
-			*l = [2]uint64{stackSize, rlimInfinity}
+		case linux.RLIMIT_STACK:
+			*l = [2]uint64{stackSize, linux.RLIM_INFINITY}
 		default:
-			*l = [2]uint64{rlimInfinity, rlimInfinity}
+			*l = [2]uint64{linux.RLIM_INFINITY, linux.RLIM_INFINITY}
 		}
 	}
 	old := *l
@@ -46,15 +42,15 @@ func prlimit(res int, newp, oldp uintptr) uintptr {
 		cur, ok1 := load64(newp)
 		max, ok2 := load64(newp + 8)
 		if !ok1 || !ok2 {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		if cur > max || max > old[1] {
-			return errno(EPERM)
+			return linux.EPERM.Ret()
 		}
 		*l = [2]uint64{cur, max}
 	}
 	if oldp != 0 && (!store64(oldp, old[0]) || !store64(oldp+8, old[1])) {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	return 0
 }
@@ -66,33 +62,78 @@ const stackSize = 1 << 20
 // StackSize is stackSize for package kernel.
 const StackSize = stackSize
 
-// arch_prctl codes (arch/x86/include/uapi/asm/prctl.h).
-const (
-	archSetFS = 0x1002
-	archGetFS = 0x1003
-)
-
 func archPrctl(f *trap.Frame, code int, addr uintptr) uintptr {
 	switch code {
-	case archSetFS:
+	case linux.ARCH_SET_FS:
 		f.FS = addr
 		trap.This().ThreadFS = addr
 		return 0
-	case archGetFS:
+	case linux.ARCH_GET_FS:
 		if !store64(addr, uint64(f.FS)) {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		return 0
 	}
-	return errno(EINVAL)
+	return linux.EINVAL.Ret()
 }
 
-// prctlSetVMA is PR_SET_VMA: naming anonymous mappings, which we do not keep.
-const prctlSetVMA = 0x53564d41
-
 func prctl(option int) uintptr {
-	if option == prctlSetVMA {
-		return errno(EINVAL)
+	if option == linux.PR_SET_VMA {
+		return linux.EINVAL.Ret()
 	}
 	return 0
+}
+
+// The table's handlers (table.go) of the process information calls.
+
+func sysUname(_ *trap.Frame, a [6]uintptr) uintptr { return uname(a[0]) }
+func sysPrlimit64(_ *trap.Frame, a [6]uintptr) uintptr {
+	return prlimit(int(a[1]), a[2], a[3])
+}
+func sysGetrlimit(_ *trap.Frame, a [6]uintptr) uintptr { return prlimit(int(a[0]), 0, a[1]) }
+func sysPrctl(_ *trap.Frame, a [6]uintptr) uintptr     { return prctl(int(a[0])) }
+func sysArchPrctl(f *trap.Frame, a [6]uintptr) uintptr {
+	return archPrctl(f, int(a[0]), a[1])
+}
+
+// sysSysinfo fills struct sysinfo: uptime, RAM and threads (the one
+// process's). Loads are 0 and there is no swap.
+func sysSysinfo(_ *trap.Frame, a [6]uintptr) uintptr {
+	b, ok := userBytes(a[0], linux.SizeofSysinfo, true)
+	if !ok {
+		return linux.EFAULT.Ret()
+	}
+	putSysinfo(b, clock.Nanotime()/1e9, Frames.Total*mm.PageSize, (Frames.Total-Frames.InUse)*mm.PageSize, uint16(Sched.Threads))
+	return 0
+}
+
+// Offsets in struct sysinfo on x86-64 (include/uapi/linux/sysinfo.h):
+// longs for uptime, loads[3] and the RAM and swap sizes, a short for
+// procs, then totalhigh, freehigh and the 32-bit mem_unit; the trailing
+// padding (_f) is empty on 64-bit and the struct is 112 bytes.
+const (
+	siUptime    = 0
+	siLoads     = 8 // [3]unsigned long
+	siTotalram  = 32
+	siFreeram   = 40
+	siSharedram = 48
+	siBufferram = 56
+	siTotalswap = 64
+	siFreeswap  = 72
+	siProcs     = 80 // unsigned short
+	siTotalhigh = 88
+	siFreehigh  = 96
+	siMemUnit   = 104 // unsigned int
+)
+
+// putSysinfo encodes struct sysinfo into b (linux.SizeofSysinfo bytes):
+// sizes in bytes (mem_unit 1); loads, shared, buffer, swap and high
+// memory are 0.
+func putSysinfo(b []byte, uptime int64, totalram, freeram uint64, procs uint16) {
+	clear(b[:linux.SizeofSysinfo])
+	put64(b, siUptime, uint64(uptime))
+	put64(b, siTotalram, totalram)
+	put64(b, siFreeram, freeram)
+	b[siProcs], b[siProcs+1] = byte(procs), byte(procs>>8)
+	b[siMemUnit] = 1
 }

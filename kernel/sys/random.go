@@ -3,14 +3,16 @@ package sys
 import (
 	"encoding/binary"
 
+	"unigo/kernel/abi/linux"
 	"unigo/kernel/cpu"
 	"unigo/kernel/drbg"
+	"unigo/kernel/trap"
 )
 
 func getrandom(buf, n uintptr) uintptr {
 	b, ok := userBytes(buf, n, true)
 	if !ok {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	Random(b)
 	return n
@@ -61,9 +63,14 @@ func Random(b []byte) {
 func AddEntropy(buf, n uintptr) uintptr {
 	b, ok := userBytes(buf, n, false)
 	if !ok || n > 4096 {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	rng.Mix(b)
 	Entropy.Device += uint64(n)
 	return 0
 }
+
+// The table's handlers (table.go) of getrandom and SysAddEntropy.
+
+func sysGetrandom(_ *trap.Frame, a [6]uintptr) uintptr  { return getrandom(a[0], a[1]) }
+func sysAddEntropy(_ *trap.Frame, a [6]uintptr) uintptr { return AddEntropy(a[0], a[1]) }

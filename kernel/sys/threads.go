@@ -1,36 +1,30 @@
 package sys
 
 import (
+	"unigo/kernel/abi/linux"
 	"unigo/kernel/clock"
 	"unigo/kernel/sched"
 	"unigo/kernel/trap"
-)
-
-// clone flags (include/uapi/linux/sched.h).
-const (
-	cloneVM     = 0x100
-	cloneThread = 0x10000
-	cloneSetTLS = 0x80000
 )
 
 // clone makes a thread sharing everything, as the Go runtime's newosproc
 // asks: the child returns 0 on its new stack with its own TLS.
 func clone(f *trap.Frame) uintptr {
 	flags, stack, tls := f.DI, f.SI, f.R8
-	if flags&(cloneVM|cloneThread) != cloneVM|cloneThread {
-		return errno(ENOSYS) // no fork: one program, one address space
+	if flags&(linux.CLONE_VM|linux.CLONE_THREAD) != linux.CLONE_VM|linux.CLONE_THREAD {
+		return linux.ENOSYS.Ret() // no fork: one program, one address space
 	}
 	child := *f
 	child.AX = 0
 	if stack != 0 {
 		child.RSP = stack
 	}
-	if flags&cloneSetTLS != 0 {
+	if flags&linux.CLONE_SETTLS != 0 {
 		child.FS = tls
 	}
 	slot, tid, ok := Sched.Spawn(&child)
 	if !ok {
-		return errno(EAGAIN)
+		return linux.EAGAIN.Ret()
 	}
 	fx := fxArea(slot)
 	copyFX(fx, trap.This().ThreadFX) // the parent's SSE state, saved at entry
@@ -46,32 +40,23 @@ func exitThread(code int) uintptr {
 	return 0
 }
 
-// futex operations (include/uapi/linux/futex.h).
-const (
-	futexWait       = 0
-	futexWake       = 1
-	futexWaitBitset = 9
-	futexWakeBitset = 10
-	futexCmdMask    = 0x7F // strips FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
-)
-
 func futex(addr uintptr, op int, val uint32, timeout uintptr) uintptr {
-	switch op & futexCmdMask {
-	case futexWait, futexWaitBitset:
+	switch op & linux.FUTEX_CMD_MASK {
+	case linux.FUTEX_WAIT, linux.FUTEX_WAIT_BITSET:
 		cur, ok := load32(addr)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		if cur != val {
-			return errno(EAGAIN)
+			return linux.EAGAIN.Ret()
 		}
 		var deadline int64
 		if timeout != 0 {
 			d, ok := timespec(timeout)
 			if !ok {
-				return errno(EFAULT)
+				return linux.EFAULT.Ret()
 			}
-			if op&futexCmdMask == futexWaitBitset { // absolute
+			if op&linux.FUTEX_CMD_MASK == linux.FUTEX_WAIT_BITSET { // absolute
 				deadline = d
 				if op&256 != 0 { // FUTEX_CLOCK_REALTIME
 					deadline -= clock.Realtime() - clock.Nanotime()
@@ -84,19 +69,39 @@ func futex(addr uintptr, op int, val uint32, timeout uintptr) uintptr {
 		t := Sched.Block(sched.WaitFutex, deadline)
 		t.Addr = addr
 		return 0
-	case futexWake, futexWakeBitset:
+	case linux.FUTEX_WAKE, linux.FUTEX_WAKE_BITSET:
 		return uintptr(Sched.WakeFutex(addr, int(val)))
 	}
-	return errno(ENOSYS)
+	return linux.ENOSYS.Ret()
 }
 
 // schedGetaffinity reports one CPU (the boot CPU runs every thread).
 func schedGetaffinity(size, mask uintptr) uintptr {
 	if size < 8 {
-		return errno(EINVAL)
+		return linux.EINVAL.Ret()
 	}
 	if !store64(mask, 1) {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	return 8
 }
+
+// The table's handlers (table.go) of the thread calls.
+
+func sysClone(f *trap.Frame, _ [6]uintptr) uintptr { return clone(f) }
+func sysExit(_ *trap.Frame, a [6]uintptr) uintptr  { return exitThread(int(a[0])) }
+
+// sysExitGroup does not return.
+func sysExitGroup(_ *trap.Frame, a [6]uintptr) uintptr {
+	Exit(int(a[0] & 0xFF))
+	return 0
+}
+func sysFutex(_ *trap.Frame, a [6]uintptr) uintptr {
+	return futex(a[0], int(a[1]), uint32(a[2]), a[3])
+}
+func sysSchedYield(*trap.Frame, [6]uintptr) uintptr {
+	Sched.Yield()
+	return 0
+}
+func sysSchedGetaffinity(_ *trap.Frame, a [6]uintptr) uintptr { return schedGetaffinity(a[1], a[2]) }
+func sysGettid(*trap.Frame, [6]uintptr) uintptr               { return uintptr(Sched.Current().TID) }

@@ -1,8 +1,10 @@
 package sys
 
 import (
+	"unigo/kernel/abi/linux"
 	"unigo/kernel/clock"
 	"unigo/kernel/sched"
+	"unigo/kernel/trap"
 )
 
 // nonzero keeps a deadline from meaning "none".
@@ -22,7 +24,7 @@ func timespec(addr uintptr) (int64, bool) {
 
 func putTimespec(addr uintptr, ns int64) uintptr {
 	if !store64(addr, uint64(ns/1e9)) || !store64(addr+8, uint64(ns%1e9)) {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	return 0
 }
@@ -30,32 +32,24 @@ func putTimespec(addr uintptr, ns int64) uintptr {
 func nanosleep(req uintptr) uintptr {
 	d, ok := timespec(req)
 	if !ok {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	if d < 0 {
-		return errno(EINVAL)
+		return linux.EINVAL.Ret()
 	}
 	Sched.Block(sched.WaitSleep, nonzero(clock.Nanotime()+d))
 	return 0
 }
 
-// Clock ids (include/uapi/linux/time.h).
-const (
-	clockRealtime       = 0
-	clockRealtimeCoarse = 5
-	clockTAI            = 11
-	timerAbstime        = 1
-)
-
 func clockNanosleep(clk, flags int, req uintptr) uintptr {
-	if flags&timerAbstime == 0 {
+	if flags&linux.TIMER_ABSTIME == 0 {
 		return nanosleep(req)
 	}
 	d, ok := timespec(req)
 	if !ok {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
-	if clk == clockRealtime {
+	if clk == linux.CLOCK_REALTIME {
 		d -= clock.Realtime() - clock.Nanotime()
 	}
 	Sched.Block(sched.WaitSleep, nonzero(d))
@@ -64,7 +58,7 @@ func clockNanosleep(clk, flags int, req uintptr) uintptr {
 
 func clockGettime(clk int, ts uintptr) uintptr {
 	switch clk {
-	case clockRealtime, clockRealtimeCoarse, clockTAI:
+	case linux.CLOCK_REALTIME, linux.CLOCK_REALTIME_COARSE, linux.CLOCK_TAI:
 		return putTimespec(ts, clock.Realtime())
 	}
 	return putTimespec(ts, clock.Nanotime())
@@ -83,9 +77,27 @@ func gettimeofday(tv uintptr) uintptr {
 	}
 	ns := clock.Realtime()
 	if !store64(tv, uint64(ns/1e9)) || !store64(tv+8, uint64(ns%1e9/1e3)) {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	return 0
 }
 
 func nowNS() int64 { return clock.Nanotime() }
+
+// The table's handlers (table.go) of the time calls.
+
+func sysNanosleep(_ *trap.Frame, a [6]uintptr) uintptr { return nanosleep(a[0]) }
+func sysClockNanosleep(_ *trap.Frame, a [6]uintptr) uintptr {
+	return clockNanosleep(int(a[0]), int(a[1]), a[2])
+}
+func sysClockGettime(_ *trap.Frame, a [6]uintptr) uintptr { return clockGettime(int(a[0]), a[1]) }
+func sysClockGetres(_ *trap.Frame, a [6]uintptr) uintptr  { return clockGetres(a[1]) }
+func sysGettimeofday(_ *trap.Frame, a [6]uintptr) uintptr { return gettimeofday(a[0]) }
+
+func sysTime(_ *trap.Frame, a [6]uintptr) uintptr {
+	r := uintptr(clock.Realtime() / 1e9)
+	if a[0] != 0 && !store64(a[0], uint64(r)) {
+		return linux.EFAULT.Ret()
+	}
+	return r
+}

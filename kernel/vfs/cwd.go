@@ -2,10 +2,12 @@ package vfs
 
 import (
 	"strings"
+
+	"unigo/kernel/abi/linux"
 )
 
 // Chdir changes the working directory.
-func (fs *FS) Chdir(path string) Errno {
+func (fs *FS) Chdir(path string) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f, e := fs.lookup(fs.cwd, path, lkFollow, 0)
@@ -13,14 +15,14 @@ func (fs *FS) Chdir(path string) Errno {
 		return e
 	}
 	if !f.n.isDir() {
-		return ENOTDIR
+		return linux.ENOTDIR
 	}
 	fs.cwd = f.n
 	return OK
 }
 
 // Fchdir changes the working directory to a directory handle.
-func (fs *FS) Fchdir(h int) Errno {
+func (fs *FS) Fchdir(h int) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	hd, e := fs.get(h)
@@ -28,7 +30,7 @@ func (fs *FS) Fchdir(h int) Errno {
 		return e
 	}
 	if !hd.n.isDir() {
-		return ENOTDIR
+		return linux.ENOTDIR
 	}
 	fs.cwd = hd.n
 	return OK

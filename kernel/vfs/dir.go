@@ -3,11 +3,13 @@ package vfs
 import (
 	"encoding/binary"
 	"sort"
+
+	"unigo/kernel/abi/linux"
 )
 
 // Getdents fills b with linux_dirent64 records from a directory handle
 // and returns how many bytes it wrote (0 at the end).
-func (fs *FS) Getdents(h int, b []byte) (int, Errno) {
+func (fs *FS) Getdents(h int, b []byte) (int, linux.Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	hd, e := fs.get(h)
@@ -15,7 +17,7 @@ func (fs *FS) Getdents(h int, b []byte) (int, Errno) {
 		return 0, e
 	}
 	if !hd.n.isDir() {
-		return 0, ENOTDIR
+		return 0, linux.ENOTDIR
 	}
 	if e := fs.list(hd.n); e != OK {
 		return 0, e
@@ -46,7 +48,7 @@ func (fs *FS) Getdents(h int, b []byte) (int, Errno) {
 		reclen := (19 + len(name) + 1 + 7) &^ 7
 		if w+reclen > len(b) {
 			if w == 0 {
-				return 0, EINVAL
+				return 0, linux.EINVAL
 			}
 			break
 		}
@@ -68,48 +70,48 @@ func (fs *FS) Getdents(h int, b []byte) (int, Errno) {
 	return w, OK
 }
 
-// dtype is the d_type of a mode (include/linux/fs_types.h: DT_DIR 4, DT_REG 8, DT_LNK 10, DT_CHR 2).
+// dtype is the d_type of a mode.
 func dtype(mode uint32) byte {
-	switch mode & S_IFMT {
-	case S_IFDIR:
-		return 4
-	case S_IFREG:
-		return 8
-	case S_IFLNK:
-		return 10
-	case S_IFCHR:
-		return 2
+	switch mode & linux.S_IFMT {
+	case linux.S_IFDIR:
+		return linux.DT_DIR
+	case linux.S_IFREG:
+		return linux.DT_REG
+	case linux.S_IFLNK:
+		return linux.DT_LNK
+	case linux.S_IFCHR:
+		return linux.DT_CHR
 	}
-	return 0
+	return linux.DT_UNKNOWN
 }
 
 // newEntry resolves where a new name goes: its writable parent and the
 // name, or EEXIST, EACCES or the lookup's error. Only a directory's name
 // may end in a slash (mkdir("d/")); other new names so written are ENOENT,
 // as on Linux (filename_create). fs.mu is held.
-func (fs *FS) newEntry(dirh int, path string, dir bool) (parent *node, last string, e Errno) {
+func (fs *FS) newEntry(dirh int, path string, dir bool) (parent *node, last string, e linux.Errno) {
 	f, e := fs.resolve(dirh, path, lkParent)
 	switch {
 	case e == OK:
-		return nil, "", EEXIST
-	case e != ENOENT || f.parent == nil:
+		return nil, "", linux.EEXIST
+	case e != linux.ENOENT || f.parent == nil:
 		return nil, "", e
 	case f.slash && !dir:
-		return nil, "", ENOENT
+		return nil, "", linux.ENOENT
 	case f.parent.ro:
-		return nil, "", EACCES
+		return nil, "", linux.EACCES
 	}
 	return f.parent, f.last, OK
 }
 
 // Mkdir creates a directory.
-func (fs *FS) Mkdir(dirh int, path string, mode uint32) Errno {
+func (fs *FS) Mkdir(dirh int, path string, mode uint32) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	parent, last, e := fs.newEntry(dirh, path, true)
 	if e != OK {
 		return e
 	}
-	fs.newNode(last, S_IFDIR|mode&0o7777, parent, false)
+	fs.newNode(last, linux.S_IFDIR|mode&0o7777, parent, false)
 	return OK
 }

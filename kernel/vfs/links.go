@@ -1,7 +1,9 @@
 package vfs
 
+import "unigo/kernel/abi/linux"
+
 // Unlink removes a file, or an empty directory with AT_REMOVEDIR.
-func (fs *FS) Unlink(dirh int, path string, flags int) Errno {
+func (fs *FS) Unlink(dirh int, path string, flags int) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f, e := fs.resolve(dirh, path, lkParent)
@@ -10,22 +12,22 @@ func (fs *FS) Unlink(dirh int, path string, flags int) Errno {
 	}
 	n, parent, last := f.n, f.parent, f.last
 	if n == fs.root || last == "." || last == ".." {
-		return EINVAL
+		return linux.EINVAL
 	}
 	if parent.ro || n.ro {
-		return EACCES
+		return linux.EACCES
 	}
-	if flags&AT_REMOVEDIR != 0 {
+	if flags&linux.AT_REMOVEDIR != 0 {
 		if !n.isDir() {
-			return ENOTDIR
+			return linux.ENOTDIR
 		}
 		if len(n.kids) > 0 {
-			return ENOTEMPTY
+			return linux.ENOTEMPTY
 		}
 	} else if n.isDir() {
-		return EISDIR
+		return linux.EISDIR
 	} else if f.slash {
-		return ENOTDIR // "f/": f must be a directory (a symlink is not followed)
+		return linux.ENOTDIR // "f/": f must be a directory (a symlink is not followed)
 	}
 	detach(parent, last)
 	if n.isDir() {
@@ -35,7 +37,7 @@ func (fs *FS) Unlink(dirh int, path string, flags int) Errno {
 }
 
 // Rename moves a file or directory.
-func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) Errno {
+func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	od, e := fs.dirOf(olddirh, oldpath)
@@ -52,22 +54,22 @@ func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) E
 	}
 	n, oparent, olast := of.n, of.parent, of.last
 	nf, e := fs.lookup(nd, newpath, lkParent, 0)
-	if e != OK && e != ENOENT || nf.parent == nil {
+	if e != OK && e != linux.ENOENT || nf.parent == nil {
 		return e
 	}
 	target, nparent, nlast := nf.n, nf.parent, nf.last
 	if olast == "." || olast == ".." || nlast == "." || nlast == ".." || n == fs.root {
-		return EINVAL
+		return linux.EINVAL
 	}
 	if oparent.ro || nparent.ro || n.ro {
-		return EACCES
+		return linux.EACCES
 	}
 	if !n.isDir() && (of.slash || nf.slash) {
-		return ENOTDIR // only a directory's names may end in a slash
+		return linux.ENOTDIR // only a directory's names may end in a slash
 	}
 	for p := nparent; ; p = p.parent { // no moving a directory into itself
 		if p == n {
-			return EINVAL
+			return linux.EINVAL
 		}
 		if p == fs.root {
 			break
@@ -79,12 +81,12 @@ func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) E
 		}
 		if target.isDir() != n.isDir() {
 			if target.isDir() {
-				return EISDIR
+				return linux.EISDIR
 			}
-			return ENOTDIR
+			return linux.ENOTDIR
 		}
 		if target.isDir() && len(target.kids) > 0 {
-			return ENOTEMPTY
+			return linux.ENOTEMPTY
 		}
 	}
 	detach(oparent, olast)
@@ -100,28 +102,28 @@ func (fs *FS) Rename(olddirh int, oldpath string, newdirh int, newpath string) E
 }
 
 // Readlink returns a symlink's target.
-func (fs *FS) Readlink(dirh int, path string) (string, Errno) {
+func (fs *FS) Readlink(dirh int, path string) (string, linux.Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f, e := fs.resolve(dirh, path, lkNoFollow)
 	if e != OK {
 		return "", e
 	}
-	if f.n.mode&S_IFMT != S_IFLNK {
-		return "", EINVAL
+	if f.n.mode&linux.S_IFMT != linux.S_IFLNK {
+		return "", linux.EINVAL
 	}
 	return f.n.link, OK
 }
 
 // Symlink creates a symbolic link (tmpfs only).
-func (fs *FS) Symlink(target string, dirh int, path string) Errno {
+func (fs *FS) Symlink(target string, dirh int, path string) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	parent, last, e := fs.newEntry(dirh, path, false)
 	if e != OK {
 		return e
 	}
-	n := fs.newNode(last, S_IFLNK|0o777, parent, false)
+	n := fs.newNode(last, linux.S_IFLNK|0o777, parent, false)
 	n.link = target
 	return OK
 }

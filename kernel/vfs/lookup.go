@@ -2,6 +2,8 @@ package vfs
 
 import (
 	"strings"
+
+	"unigo/kernel/abi/linux"
 )
 
 // How lookup treats the path's final name.
@@ -34,15 +36,15 @@ type found struct {
 // When the final name does not exist, lookup fails with ENOENT but
 // reports its would-be parent and name; with lkFollow, a final dangling
 // symlink reports its target's (where open(O_CREAT) creates the file).
-func (fs *FS) lookup(dir *node, path string, mode lookupMode, depth int) (found, Errno) {
+func (fs *FS) lookup(dir *node, path string, mode lookupMode, depth int) (found, linux.Errno) {
 	if depth == 0 {
 		fs.hops = 0 // symlinks followed in this whole resolution (Linux: 40)
 	}
 	if depth > maxSymlinks || fs.hops > maxSymlinks {
-		return found{}, ELOOP
+		return found{}, linux.ELOOP
 	}
 	if path == "" {
-		return found{}, ENOENT
+		return found{}, linux.ENOENT
 	}
 	if path[0] == '/' {
 		dir = fs.root
@@ -60,10 +62,10 @@ func (fs *FS) lookup(dir *node, path string, mode lookupMode, depth int) (found,
 			continue
 		}
 		if len(p) > 255 {
-			return found{}, ENAMETOOLONG
+			return found{}, linux.ENAMETOOLONG
 		}
 		if !cur.isDir() {
-			return found{}, ENOTDIR
+			return found{}, linux.ENOTDIR
 		}
 		if p == "." || p == ".." {
 			if p == ".." {
@@ -80,17 +82,17 @@ func (fs *FS) lookup(dir *node, path string, mode lookupMode, depth int) (found,
 		k, ok := cur.kids[p]
 		if !ok {
 			if final {
-				return found{parent: cur, last: p, slash: slash}, ENOENT
+				return found{parent: cur, last: p, slash: slash}, linux.ENOENT
 			}
-			return found{}, ENOENT
+			return found{}, linux.ENOENT
 		}
-		if k.mode&S_IFMT == S_IFLNK && (!final || mode == lkFollow) {
+		if k.mode&linux.S_IFMT == linux.S_IFLNK && (!final || mode == lkFollow) {
 			fs.hops++
 			t, e := fs.lookup(cur, k.link, lkFollow, depth+1)
 			if e != OK {
-				if final && e == ENOENT && t.parent != nil {
+				if final && e == linux.ENOENT && t.parent != nil {
 					t.slash = t.slash || slash
-					return t, ENOENT // a dangling symlink: where its target would be
+					return t, linux.ENOENT // a dangling symlink: where its target would be
 				}
 				return found{}, e
 			}
@@ -98,7 +100,7 @@ func (fs *FS) lookup(dir *node, path string, mode lookupMode, depth int) (found,
 		}
 		if final {
 			if slash && mode != lkParent && !k.isDir() {
-				return found{}, ENOTDIR
+				return found{}, linux.ENOTDIR
 			}
 			return found{n: k, parent: cur, last: p, slash: slash}, OK
 		}
@@ -109,26 +111,26 @@ func (fs *FS) lookup(dir *node, path string, mode lookupMode, depth int) (found,
 
 // dirOf returns the directory a *at call starts from; an absolute path
 // ignores dirh, as on Linux.
-func (fs *FS) dirOf(dirh int, path string) (*node, Errno) {
+func (fs *FS) dirOf(dirh int, path string) (*node, linux.Errno) {
 	if strings.HasPrefix(path, "/") {
 		return fs.root, OK
 	}
-	if dirh == AT_FDCWD {
+	if dirh == linux.AT_FDCWD {
 		return fs.cwd, OK
 	}
 	h, ok := fs.handles[dirh]
 	if !ok {
-		return nil, EBADF
+		return nil, linux.EBADF
 	}
 	if !h.n.isDir() {
-		return nil, ENOTDIR
+		return nil, linux.ENOTDIR
 	}
 	return h.n, OK
 }
 
 // resolve looks path up from the directory a *at call names (dirh, or
 // the root for an absolute path). fs.mu is held.
-func (fs *FS) resolve(dirh int, path string, mode lookupMode) (found, Errno) {
+func (fs *FS) resolve(dirh int, path string, mode lookupMode) (found, linux.Errno) {
 	dir, e := fs.dirOf(dirh, path)
 	if e != OK {
 		return found{}, e

@@ -2,6 +2,8 @@ package vfs
 
 import (
 	"strings"
+
+	"unigo/kernel/abi/linux"
 )
 
 func (fs *FS) newHandle(n *node, flags int) int {
@@ -12,7 +14,7 @@ func (fs *FS) newHandle(n *node, flags int) int {
 
 // Open opens path relative to the directory handle dirh (or AT_FDCWD)
 // and returns a handle.
-func (fs *FS) Open(dirh int, path string, flags int, mode uint32) (int, Errno) {
+func (fs *FS) Open(dirh int, path string, flags int, mode uint32) (int, linux.Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	// O_CREAT|O_EXCL never follows a final symlink (EEXIST); O_CREAT
@@ -20,60 +22,60 @@ func (fs *FS) Open(dirh int, path string, flags int, mode uint32) (int, Errno) {
 	// slash is EISDIR whatever the name is (Linux's open_last_lookups).
 	lk := lkFollow
 	switch {
-	case flags&O_CREAT != 0 && strings.HasSuffix(path, "/"):
+	case flags&linux.O_CREAT != 0 && strings.HasSuffix(path, "/"):
 		lk = lkParent
-	case flags&O_NOFOLLOW != 0 || flags&(O_CREAT|O_EXCL) == O_CREAT|O_EXCL:
+	case flags&linux.O_NOFOLLOW != 0 || flags&(linux.O_CREAT|linux.O_EXCL) == linux.O_CREAT|linux.O_EXCL:
 		lk = lkNoFollow
 	}
 	f, e := fs.resolve(dirh, path, lk)
 	n := f.n
-	write := flags&O_ACCMODE != O_RDONLY || flags&O_TRUNC != 0
+	write := flags&linux.O_ACCMODE != linux.O_RDONLY || flags&linux.O_TRUNC != 0
 	switch {
-	case flags&O_CREAT != 0 && f.slash && (e == OK || e == ENOENT && f.parent != nil):
-		return 0, EISDIR
-	case e == ENOENT && f.parent != nil && flags&O_CREAT != 0:
+	case flags&linux.O_CREAT != 0 && f.slash && (e == OK || e == linux.ENOENT && f.parent != nil):
+		return 0, linux.EISDIR
+	case e == linux.ENOENT && f.parent != nil && flags&linux.O_CREAT != 0:
 		if f.parent.ro {
-			return 0, EACCES
+			return 0, linux.EACCES
 		}
-		n = fs.newNode(f.last, S_IFREG|mode&0o777, f.parent, false)
+		n = fs.newNode(f.last, linux.S_IFREG|mode&0o777, f.parent, false)
 		f.parent.mtime = fs.now()
 	case e != OK:
 		return 0, e
-	case flags&O_CREAT != 0 && flags&O_EXCL != 0:
-		return 0, EEXIST
-	case n.mode&S_IFMT == S_IFLNK && flags&O_NOFOLLOW != 0:
-		return 0, ELOOP
-	case n.isDir() && (write || flags&O_CREAT != 0):
-		return 0, EISDIR
-	case !n.isDir() && flags&O_DIRECTORY != 0:
-		return 0, ENOTDIR
+	case flags&linux.O_CREAT != 0 && flags&linux.O_EXCL != 0:
+		return 0, linux.EEXIST
+	case n.mode&linux.S_IFMT == linux.S_IFLNK && flags&linux.O_NOFOLLOW != 0:
+		return 0, linux.ELOOP
+	case n.isDir() && (write || flags&linux.O_CREAT != 0):
+		return 0, linux.EISDIR
+	case !n.isDir() && flags&linux.O_DIRECTORY != 0:
+		return 0, linux.ENOTDIR
 	case write && n.ro:
-		return 0, EACCES
+		return 0, linux.EACCES
 	}
 	if e := fs.fetch(n); e != OK {
 		return 0, e
 	}
-	if flags&O_TRUNC != 0 && n.mode&S_IFMT == S_IFREG && flags&O_ACCMODE != O_RDONLY {
+	if flags&linux.O_TRUNC != 0 && n.mode&linux.S_IFMT == linux.S_IFREG && flags&linux.O_ACCMODE != linux.O_RDONLY {
 		n.data = n.data[:0]
 		n.mtime = fs.now()
 	}
 	return fs.newHandle(n, flags), OK
 }
 
-func (fs *FS) get(h int) (*handle, Errno) {
+func (fs *FS) get(h int) (*handle, linux.Errno) {
 	hd, ok := fs.handles[h]
 	if !ok {
-		return nil, EBADF
+		return nil, linux.EBADF
 	}
 	return hd, OK
 }
 
 // Close releases a handle.
-func (fs *FS) Close(h int) Errno {
+func (fs *FS) Close(h int) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if _, ok := fs.handles[h]; !ok {
-		return EBADF
+		return linux.EBADF
 	}
 	delete(fs.handles, h)
 	return OK

@@ -1,7 +1,9 @@
 package vfs
 
+import "unigo/kernel/abi/linux"
+
 // Read reads at the handle's offset (off < 0) or at off (pread).
-func (fs *FS) Read(h int, b []byte, off int64) (int, Errno) {
+func (fs *FS) Read(h int, b []byte, off int64) (int, linux.Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	hd, e := fs.get(h)
@@ -9,10 +11,10 @@ func (fs *FS) Read(h int, b []byte, off int64) (int, Errno) {
 		return 0, e
 	}
 	if hd.n.isDir() {
-		return 0, EISDIR
+		return 0, linux.EISDIR
 	}
-	if hd.flags&O_ACCMODE == O_WRONLY {
-		return 0, EBADF
+	if hd.flags&linux.O_ACCMODE == linux.O_WRONLY {
+		return 0, linux.EBADF
 	}
 	pos := off
 	if off < 0 {
@@ -32,15 +34,15 @@ func (fs *FS) Read(h int, b []byte, off int64) (int, Errno) {
 const maxFileSize = 1 << 30
 
 // Write writes at the handle's offset (off < 0) or at off (pwrite).
-func (fs *FS) Write(h int, b []byte, off int64) (int, Errno) {
+func (fs *FS) Write(h int, b []byte, off int64) (int, linux.Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	hd, e := fs.get(h)
 	if e != OK {
 		return 0, e
 	}
-	if hd.flags&O_ACCMODE == O_RDONLY {
-		return 0, EBADF
+	if hd.flags&linux.O_ACCMODE == linux.O_RDONLY {
+		return 0, linux.EBADF
 	}
 	if len(b) == 0 {
 		return 0, OK
@@ -49,13 +51,13 @@ func (fs *FS) Write(h int, b []byte, off int64) (int, Errno) {
 	pos := off
 	if off < 0 {
 		pos = hd.off
-		if hd.flags&O_APPEND != 0 {
+		if hd.flags&linux.O_APPEND != 0 {
 			pos = int64(len(n.data))
 		}
 	}
 	end := pos + int64(len(b))
 	if pos > maxFileSize || end > maxFileSize {
-		return 0, ENOSPC
+		return 0, linux.ENOSPC
 	}
 	if end > int64(len(n.data)) {
 		if end > int64(cap(n.data)) {
@@ -74,15 +76,8 @@ func (fs *FS) Write(h int, b []byte, off int64) (int, Errno) {
 	return len(b), OK
 }
 
-// Whence values for Seek.
-const (
-	SeekSet = 0
-	SeekCur = 1
-	SeekEnd = 2
-)
-
 // Seek moves a handle's offset.
-func (fs *FS) Seek(h int, off int64, whence int) (int64, Errno) {
+func (fs *FS) Seek(h int, off int64, whence int) (int64, linux.Errno) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	hd, e := fs.get(h)
@@ -91,37 +86,37 @@ func (fs *FS) Seek(h int, off int64, whence int) (int64, Errno) {
 	}
 	var base int64
 	switch whence {
-	case SeekSet:
-	case SeekCur:
+	case linux.SEEK_SET:
+	case linux.SEEK_CUR:
 		base = hd.off
-	case SeekEnd:
+	case linux.SEEK_END:
 		base = int64(len(hd.n.data))
 	default:
-		return 0, EINVAL
+		return 0, linux.EINVAL
 	}
 	if base+off < 0 {
-		return 0, EINVAL
+		return 0, linux.EINVAL
 	}
 	hd.off = base + off
-	if hd.n.isDir() && whence == SeekSet && off == 0 { // rewinddir; SEEK_CUR by 0 only asks
+	if hd.n.isDir() && whence == linux.SEEK_SET && off == 0 { // rewinddir; SEEK_CUR by 0 only asks
 		hd.dirPos, hd.dirLast = 0, ""
 	}
 	return hd.off, OK
 }
 
 // Truncate sets a file's size, by handle.
-func (fs *FS) Truncate(h int, size int64) Errno {
+func (fs *FS) Truncate(h int, size int64) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	hd, e := fs.get(h)
 	if e != OK {
 		return e
 	}
-	if hd.n.ro || hd.flags&O_ACCMODE == O_RDONLY {
-		return EINVAL
+	if hd.n.ro || hd.flags&linux.O_ACCMODE == linux.O_RDONLY {
+		return linux.EINVAL
 	}
 	if size < 0 || size > maxFileSize {
-		return EINVAL
+		return linux.EINVAL
 	}
 	if size <= int64(len(hd.n.data)) {
 		hd.n.data = hd.n.data[:size]

@@ -2,13 +2,12 @@ package vfs
 
 import (
 	"encoding/binary"
+
+	"unigo/kernel/abi/linux"
 )
 
-// StatLen is sizeof(struct stat) on x86-64.
-const StatLen = 144
-
 func (fs *FS) fillStat(n *node, b []byte) {
-	clear(b[:StatLen])
+	clear(b[:linux.SizeofStat])
 	le := binary.LittleEndian
 	le.PutUint64(b[0:], 1) // st_dev
 	le.PutUint64(b[8:], n.ino)
@@ -22,7 +21,7 @@ func (fs *FS) fillStat(n *node, b []byte) {
 	le.PutUint64(b[16:], nlink)
 	le.PutUint32(b[24:], n.mode)
 	size := n.size()
-	if n.mode&S_IFMT == S_IFLNK {
+	if n.mode&linux.S_IFMT == linux.S_IFLNK {
 		size = int64(len(n.link))
 	} else if n.isDir() {
 		size = 4096
@@ -37,7 +36,7 @@ func (fs *FS) fillStat(n *node, b []byte) {
 }
 
 // Fstat fills a struct stat for a handle.
-func (fs *FS) Fstat(h int, b []byte) Errno {
+func (fs *FS) Fstat(h int, b []byte) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	hd, e := fs.get(h)
@@ -49,10 +48,10 @@ func (fs *FS) Fstat(h int, b []byte) Errno {
 }
 
 // Stat fills a struct stat for a path (newfstatat).
-func (fs *FS) Stat(dirh int, path string, flags int, b []byte) Errno {
+func (fs *FS) Stat(dirh int, path string, flags int, b []byte) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if path == "" && flags&AT_EMPTY_PATH != 0 && dirh != AT_FDCWD {
+	if path == "" && flags&linux.AT_EMPTY_PATH != 0 && dirh != linux.AT_FDCWD {
 		hd, e := fs.get(dirh) // a file handle too (fstatat(fd, "", AT_EMPTY_PATH))
 		if e != OK {
 			return e
@@ -65,9 +64,9 @@ func (fs *FS) Stat(dirh int, path string, flags int, b []byte) Errno {
 		return e
 	}
 	n := dir
-	if path != "" || flags&AT_EMPTY_PATH == 0 {
+	if path != "" || flags&linux.AT_EMPTY_PATH == 0 {
 		lk := lkFollow
-		if flags&AT_SYMLINK_NOFOLLOW != 0 {
+		if flags&linux.AT_SYMLINK_NOFOLLOW != 0 {
 			lk = lkNoFollow
 		}
 		f, e := fs.lookup(dir, path, lk, 0)
@@ -81,7 +80,7 @@ func (fs *FS) Stat(dirh int, path string, flags int, b []byte) Errno {
 }
 
 // Access checks that path exists (and is writable when write is set).
-func (fs *FS) Access(dirh int, path string, write bool) Errno {
+func (fs *FS) Access(dirh int, path string, write bool) linux.Errno {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f, e := fs.resolve(dirh, path, lkFollow)
@@ -89,7 +88,7 @@ func (fs *FS) Access(dirh int, path string, write bool) Errno {
 		return e
 	}
 	if write && f.n.ro {
-		return EACCES
+		return linux.EACCES
 	}
 	return OK
 }
