@@ -1,6 +1,8 @@
 package sys
 
-import "unigo/kernel/abi/unigo"
+import (
+	"unigo/kernel/abi/unigo"
+)
 
 // Names of unigo's own ABI that packages outside the kernel still take
 // from here.

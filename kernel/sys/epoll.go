@@ -212,7 +212,7 @@ func collect(epfd int, buf uintptr, max int) (int, bool) {
 	n := 0
 	for i := files[epfd].epHead; i != 0 && n < max; i = interestAt(i).nextEp {
 		in := interestAt(i)
-		r := readiness(in.fd) & (in.events | 0x18) // EPOLLERR|EPOLLHUP always count
+		r := readiness(in.fd) & (in.events | linux.EPOLLERR | linux.EPOLLHUP) // always reported, as on Linux
 		if r == 0 || in.events&linux.EPOLLET != 0 && !in.pending {
 			continue
 		}

@@ -216,7 +216,7 @@ func fstat(fd int, buf uintptr) uintptr {
 	case kindConsole:
 		mode = linux.S_IFCHR | 0o620
 	case kindSocket:
-		mode = 0o140000 | 0o777 // S_IFSOCK
+		mode = linux.S_IFSOCK | 0o777
 	}
 	b[16] = 1 // st_nlink
 	b[24], b[25], b[26], b[27] = byte(mode), byte(mode>>8), byte(mode>>16), byte(mode>>24)

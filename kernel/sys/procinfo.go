@@ -7,9 +7,11 @@ import (
 	"unigo/kernel/trap"
 )
 
-// uname: struct utsname is six 65-byte strings.
+// uname: struct utsname is six strings of utsLen bytes
+// (include/uapi/linux/utsname.h: __NEW_UTS_LEN + 1).
 func uname(buf uintptr) uintptr {
-	b, ok := userBytes(buf, 6*65, true)
+	const utsLen = linux.SizeofUtsname / 6
+	b, ok := userBytes(buf, linux.SizeofUtsname, true)
 	if !ok {
 		return linux.EFAULT.Ret()
 	}
@@ -17,7 +19,7 @@ func uname(buf uintptr) uintptr {
 		b[i] = 0
 	}
 	for i, s := range [...]string{"Linux", "unigo", "6.1.0-unigo", "#1 SMP unigo", "x86_64", "(none)"} {
-		copy(b[i*65:], s)
+		copy(b[i*utsLen:], s)
 	}
 	return 0
 }

@@ -58,8 +58,10 @@ func Random(b []byte) {
 	clear(seed[:])
 }
 
-// AddEntropy mixes seed bytes from a device into the generator (the
-// private call SysAddEntropy; kernel/entropy.go reads virtio-rng).
+// AddEntropy mixes seed bytes from a device into the generator: the
+// private call SysAddEntropy, which kernel/entropy_unsafe.go makes at
+// boot with what it reads from the virtio entropy device
+// (drivers/virtiorng). More than 4096 bytes at once is refused (EFAULT).
 func AddEntropy(buf, n uintptr) uintptr {
 	b, ok := userBytes(buf, n, false)
 	if !ok || n > 4096 {

@@ -12,6 +12,7 @@ package sys
 import (
 	"unigo/drivers/qemudebug"
 	"unigo/drivers/uart16550"
+	"unigo/kernel/abi/linux"
 	"unigo/kernel/cpu"
 	"unigo/kernel/kfmt"
 	"unigo/kernel/mm"
@@ -34,7 +35,7 @@ var (
 	}
 	fxMem  [(sched.MaxThreads+1)*fxSize + 16]byte
 	warned [512]bool
-	sigs   [65]sigaction
+	sigs   [linux.NSIG + 1]sigaction // by signal number, 1..NSIG
 	limits [16][2]uint64
 )
 
