@@ -58,7 +58,7 @@ func futex(addr uintptr, op int, val uint32, timeout uintptr) uintptr {
 			}
 			if op&linux.FUTEX_CMD_MASK == linux.FUTEX_WAIT_BITSET { // absolute
 				deadline = d
-				if op&256 != 0 { // FUTEX_CLOCK_REALTIME
+				if op&linux.FUTEX_CLOCK_REALTIME != 0 {
 					deadline -= clock.Realtime() - clock.Nanotime()
 				}
 			} else {
