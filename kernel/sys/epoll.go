@@ -6,11 +6,13 @@ import (
 	"unigo/kernel/trap"
 )
 
-const (
-	// maxInterests bounds the (epoll, fd) pairs of all epoll instances
-	// together: Go's netpoller puts every socket in its one instance.
-	maxInterests = MaxFDs
-)
+// epoll and eventfd: the readiness the Go runtime's netpoller waits on,
+// for eventfds, sockets (their readiness comes from package net through
+// SysNotify) and interrupt lines.
+
+// maxInterests bounds the (epoll, fd) pairs of all epoll instances
+// together: Go's netpoller puts every socket in its one instance.
+const maxInterests = MaxFDs
 
 // An interest is one fd watched by one epoll instance. Interests live in
 // one pool (no allocation in trap context) and are linked twice: into

@@ -5,6 +5,11 @@ import (
 	"unigo/kernel/trap"
 )
 
+// The file descriptor table and the calls on any fd: read, write, close,
+// dup, fcntl, fstat. A served file's or a socket's call is routed to the
+// server (files.go, sockets.go); the console, eventfds and interrupt
+// lines are answered here.
+
 // MaxFDs bounds the file descriptor table.
 const MaxFDs = 4096
 

@@ -1,11 +1,11 @@
 package sys
 
-// Memory calls: anonymous mappings over the one address space (kernel/mm).
-
 import (
 	"unigo/kernel/abi/linux"
 	"unigo/kernel/trap"
 )
+
+// Memory calls: anonymous mappings in the one address space (kernel/mm).
 
 func mmap(addr, length, prot, flags, fd uintptr) uintptr {
 	if flags&linux.MAP_ANONYMOUS == 0 {

@@ -7,6 +7,9 @@ import (
 	"unigo/kernel/trap"
 )
 
+// Process information: the answers of a single process, root, on one
+// machine (uname, sysinfo, resource limits, prctl, arch_prctl).
+
 // uname: struct utsname is six strings of utsLen bytes
 // (include/uapi/linux/utsname.h: __NEW_UTS_LEN + 1).
 func uname(buf uintptr) uintptr {

@@ -9,6 +9,8 @@ import (
 	"unigo/kernel/trap"
 )
 
+// getrandom and the generator behind it.
+
 func getrandom(buf, n uintptr) uintptr {
 	b, ok := userBytes(buf, n, true)
 	if !ok {

@@ -7,6 +7,9 @@ import (
 	"unigo/kernel/trap"
 )
 
+// Signals: actions, masks, the alternate stack, delivery through a Linux
+// rt_sigframe, and rt_sigreturn.
+
 // frameLen is the rt_sigframe's size: pretcode, the ucontext, the siginfo.
 const frameLen = 8 + linux.SizeofUcontext + linux.SizeofSiginfo
 

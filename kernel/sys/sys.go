@@ -1,8 +1,9 @@
-// Package sys is unigo's Linux personality: the syscall table the Go
-// runtime and os package call through SYSCALL, implemented over the
-// kernel's scheduler, memory and console. Only the Linux ABI is used, so a
-// new Go release meets the same contract, and a call not implemented here
-// prints its name once and returns ENOSYS.
+// Package sys is unigo's Linux personality: the syscall table (table.go)
+// the Go runtime and os package call through SYSCALL, implemented over the
+// kernel's scheduler, memory and console, with one file per family of
+// calls. Only the Linux ABI is used (kernel/abi/linux), so a new Go
+// release meets the same contract, and a call not in the table prints its
+// name once and returns ENOSYS.
 //
 // Everything here runs in trap context (see package trap): no allocation,
 // no Go pointers stored, no blocking on the kernel stack. Calls that wait

@@ -110,8 +110,8 @@ var calls = [linux.MaxSyscall]row{
 	linux.SYS_RENAMEAT2:  {where: FileServer, support: Partial, run: sysRenameat2, note: "flags (RENAME_NOREPLACE, RENAME_EXCHANGE, ...) are EINVAL"},
 	linux.SYS_SYMLINKAT:  {where: FileServer, support: Full, dirs: arg1, path: true},
 	linux.SYS_READLINKAT: {where: FileServer, support: Full, dirs: arg0, path: true},
-	linux.SYS_FACCESSAT:  {where: FileServer, support: Partial, dirs: arg0, path: true, note: "checks existence and, for W_OK, writability; root may do the rest"},
-	linux.SYS_FACCESSAT2: {where: FileServer, support: Partial, dirs: arg0, path: true, note: "as faccessat; flags ignored"},
+	linux.SYS_FACCESSAT:  {where: FileServer, support: Partial, dirs: arg0, path: true, note: "existence, and writability for W_OK; R_OK and X_OK pass (root)"},
+	linux.SYS_FACCESSAT2: {where: FileServer, support: Partial, dirs: arg0, path: true, note: "as faccessat; flags (AT_EACCESS, AT_SYMLINK_NOFOLLOW) ignored"},
 	linux.SYS_CHDIR:      {where: FileServer, support: Full, path: true},
 	linux.SYS_FCHDIR:     {where: FileServer, support: Full, fds: arg0},
 	linux.SYS_GETCWD:     {where: Kernel | FileServer, support: Full, run: sysGetcwd, note: "\"/\" before the file server runs"},
@@ -147,7 +147,7 @@ var calls = [linux.MaxSyscall]row{
 	linux.SYS_EVENTFD2:      {where: Kernel, support: Partial, run: sysEventfd2, note: "no EFD_SEMAPHORE"},
 
 	// memory (memory.go)
-	linux.SYS_MMAP:     {where: Kernel, support: Partial, run: sysMmap, note: "anonymous mappings only (ENODEV for files); MAP_SHARED is private"},
+	linux.SYS_MMAP:     {where: Kernel, support: Partial, run: sysMmap, note: "anonymous mappings only (ENODEV for files); MAP_SHARED is as MAP_PRIVATE in the one process"},
 	linux.SYS_MUNMAP:   {where: Kernel, support: Full, run: sysMunmap},
 	linux.SYS_MPROTECT: {where: Kernel, support: Full, run: sysMprotect},
 	linux.SYS_MADVISE:  {where: Kernel, support: Partial, run: sysMadvise, note: "MADV_DONTNEED and MADV_FREE free the pages; other advice is ignored"},

@@ -7,6 +7,8 @@ import (
 	"unigo/kernel/trap"
 )
 
+// Threads and futexes: clone, exit, futex, sched_*, gettid.
+
 // clone makes a thread sharing everything, as the Go runtime's newosproc
 // asks: the child returns 0 on its new stack with its own TLS.
 func clone(f *trap.Frame) uintptr {

@@ -7,6 +7,8 @@ import (
 	"unigo/kernel/trap"
 )
 
+// Time: clocks, sleeps and the deadlines of waits.
+
 // nonzero keeps a deadline from meaning "none".
 func nonzero(d int64) int64 {
 	if d <= 0 {
