@@ -8,6 +8,7 @@ import (
 
 	"unigo/drivers/virtio"
 	"unigo/drivers/virtiorng"
+	"unigo/kernel/abi/unigo"
 	"unigo/kernel/platform"
 	"unigo/kernel/sys"
 )
@@ -50,7 +51,7 @@ func readEntropy(f platform.Found) error {
 	if err != nil {
 		return fmt.Errorf("%s: %v", f.Where, err)
 	}
-	if _, _, e := syscall.RawSyscall(sys.SysAddEntropy, uintptr(unsafe.Pointer(&seed[0])), uintptr(n), 0); e != 0 {
+	if _, _, e := syscall.RawSyscall(unigo.SysAddEntropy, uintptr(unsafe.Pointer(&seed[0])), uintptr(n), 0); e != 0 {
 		return e
 	}
 	clear(seed)

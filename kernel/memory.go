@@ -11,6 +11,8 @@ import (
 	"unigo/kernel/sys"
 	"unigo/kernel/trap"
 	"unigo/kernel/vdso"
+
+	"unigo/kernel/abi/linux"
 )
 
 // Address-space layout (the xv6 memlayout.h of unigo).
@@ -167,24 +169,13 @@ func mapOrDie(ok bool) {
 	}
 }
 
-// ELF auxiliary vector keys (include/uapi/linux/auxvec.h).
-const (
-	atNull        = 0
-	atPagesz      = 6
-	atHwcap       = 16
-	atClktck      = 17
-	atSecure      = 23
-	atRandom      = 25
-	atSysinfoEhdr = 33
-)
-
 // mapVDSO maps the vDSO page (kernel/vdso) read+execute into the program's
 // space, writes it through the frame's identity mapping (never writable
 // and executable at once), and returns its address.
 func mapVDSO() uintptr {
-	va, e := sys.Space.Mmap(0, vdso.Size, mm.ProtRead|mm.ProtExec, false, true)
+	va, e := sys.Space.Mmap(0, vdso.Size, linux.PROT_READ|linux.PROT_EXEC, false, true)
 	pa, ok := sys.Frames.Alloc()
-	if e != mm.OK || !ok {
+	if e != 0 || !ok {
 		fatalf("cannot map the vDSO")
 	}
 	page := frameBytes(pa)
@@ -200,8 +191,8 @@ func mapVDSO() uintptr {
 // auxv, then the strings. It returns the thread's initial frame.
 func firstThread(entry uintptr) *trap.Frame {
 	const stackSize = sys.StackSize
-	base, e := sys.Space.Mmap(0, stackSize, mm.ProtRead|mm.ProtWrite, false, false)
-	if e != mm.OK {
+	base, e := sys.Space.Mmap(0, stackSize, linux.PROT_READ|linux.PROT_WRITE, false, false)
+	if e != 0 {
 		fatalf("cannot map the main thread's stack")
 	}
 	top := base + stackSize
@@ -252,8 +243,8 @@ func firstThread(entry uintptr) *trap.Frame {
 		put(a)
 	}
 	put(0)
-	for _, kv := range [...][2]uintptr{{atPagesz, mm.PageSize}, {atRandom, random}, {atHwcap, 0},
-		{atClktck, 100}, {atSecure, 0}, {atSysinfoEhdr, vdsoBase}, {atNull, 0}} {
+	for _, kv := range [...][2]uintptr{{linux.AT_PAGESZ, mm.PageSize}, {linux.AT_RANDOM, random}, {linux.AT_HWCAP, 0},
+		{linux.AT_CLKTCK, 100}, {linux.AT_SECURE, 0}, {linux.AT_SYSINFO_EHDR, vdsoBase}, {linux.AT_NULL, 0}} {
 		put(kv[0])
 		put(kv[1])
 	}

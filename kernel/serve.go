@@ -8,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/abi/unigo"
 	"unigo/kernel/sys"
 	"unigo/kernel/vfs"
 )
@@ -22,7 +24,7 @@ var (
 )
 
 // RegisterNet installs the handler of socket calls (package net does, at
-// init): the server passes it every call whose number has sys.NetCall set,
+// init): the server passes it every call whose number has unigo.NetCall set,
 // with the flag cleared and the socket's handle in a[0].
 func RegisterNet(h func(nr uintptr, a [6]uintptr) uintptr) { netHandler = h }
 
@@ -80,8 +82,8 @@ func SetRoot(archive string) {
 
 func serveLoop(started chan<- struct{}) {
 	runtime.LockOSThread() // this thread is the server's: the kernel wakes it by slot
-	rec := new([sys.RecordLen]uint64)
-	done, result := sys.NoRequest, uintptr(0)
+	rec := new([unigo.RecordLen]uint64)
+	done, result := unigo.NoRequest, uintptr(0)
 	first := true
 	for {
 		if first {
@@ -89,120 +91,119 @@ func serveLoop(started chan<- struct{}) {
 			go func() { close(started) }()
 			first = false
 		}
-		id, _, _ := syscall.Syscall(sys.SysServe, done, result, recordAddr(rec))
+		id, _, _ := syscall.Syscall(unigo.SysServe, done, result, recordAddr(rec))
 		done = id
 		result = serveCall(uintptr(rec[1]), [6]uintptr{uintptr(rec[2]), uintptr(rec[3]), uintptr(rec[4]),
 			uintptr(rec[5]), uintptr(rec[6]), uintptr(rec[7])})
 	}
 }
 
-func errno(e vfs.Errno) uintptr { return uintptr(-int(e)) }
+// h is a call's first argument as the server's handle (or AT_FDCWD).
+func h(a [6]uintptr) int { return int(int32(a[0])) }
 
-// Syscall numbers the server answers (the same as kernel/sys's).
-const (
-	nrRead       = 0
-	nrWrite      = 1
-	nrClose      = 3
-	nrFstat      = 5
-	nrLseek      = 8
-	nrPread64    = 17
-	nrPwrite64   = 18
-	nrFtruncate  = 77
-	nrGetcwd     = 79
-	nrChdir      = 80
-	nrFchdir     = 81
-	nrGetdents64 = 217
-	nrOpenat     = 257
-	nrMkdirat    = 258
-	nrNewfstatat = 262
-	nrUnlinkat   = 263
-	nrRenameat   = 264
-	nrSymlinkat  = 266
-	nrReadlinkat = 267
-	nrFaccessat  = 269
-	nrFaccessat2 = 439
-	wOK          = 2
-	eRANGE       = 34
-	eNOSYS       = 38
-	eAFNOSUPPORT = 97
-)
-
-// serveCall runs one file system call. Pointers in a are the calling
-// program's: the server shares its address space.
-func serveCall(nr uintptr, a [6]uintptr) uintptr {
-	if nr&sys.NetCall != 0 {
-		if netHandler == nil {
-			return ^uintptr(eAFNOSUPPORT - 1)
-		}
-		return netHandler(nr&^sys.NetCall, a)
-	}
-	fs := fileSystem
-	h := int(int32(a[0]))
-	ret := func(n int, e vfs.Errno) uintptr {
-		if e != vfs.OK {
-			return errno(e)
-		}
-		return uintptr(n)
-	}
-	switch nr {
-	case nrOpenat:
-		return ret(fs.Open(h, cstring(a[1]), int(a[2]), uint32(a[3])))
-	case nrRead:
-		return ret(fs.Read(h, user(a[1], a[2]), -1))
-	case nrPread64:
+// fileCalls are the file server's handlers by syscall number: the rows
+// of kernel/sys's table marked sys.FileServer (TestServerTable checks).
+// Pointers in a are the calling program's: the server shares its
+// address space.
+var fileCalls = map[uintptr]func(fs *vfs.FS, a [6]uintptr) uintptr{
+	linux.SYS_OPENAT: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return linux.Result(fs.Open(h(a), cstring(a[1]), int(a[2]), uint32(a[3])))
+	},
+	linux.SYS_READ: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return linux.Result(fs.Read(h(a), user(a[1], a[2]), -1))
+	},
+	linux.SYS_PREAD64: func(fs *vfs.FS, a [6]uintptr) uintptr {
 		if int64(a[3]) < 0 {
-			return errno(vfs.EINVAL)
+			return linux.EINVAL.Ret()
 		}
-		return ret(fs.Read(h, user(a[1], a[2]), int64(a[3])))
-	case nrWrite:
-		return ret(fs.Write(h, user(a[1], a[2]), -1))
-	case nrPwrite64:
+		return linux.Result(fs.Read(h(a), user(a[1], a[2]), int64(a[3])))
+	},
+	linux.SYS_WRITE: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return linux.Result(fs.Write(h(a), user(a[1], a[2]), -1))
+	},
+	linux.SYS_PWRITE64: func(fs *vfs.FS, a [6]uintptr) uintptr {
 		if int64(a[3]) < 0 {
-			return errno(vfs.EINVAL)
+			return linux.EINVAL.Ret()
 		}
-		return ret(fs.Write(h, user(a[1], a[2]), int64(a[3])))
-	case nrLseek:
-		off, e := fs.Seek(h, int64(a[1]), int(a[2]))
-		return ret(int(off), e)
-	case nrClose:
-		return ret(0, fs.Close(h))
-	case nrFstat:
-		return ret(0, fs.Fstat(h, user(a[1], vfs.StatLen)))
-	case nrNewfstatat:
-		return ret(0, fs.Stat(h, cstring(a[1]), int(a[3]), user(a[2], vfs.StatLen)))
-	case nrGetdents64:
-		return ret(fs.Getdents(h, user(a[1], a[2])))
-	case nrMkdirat:
-		return ret(0, fs.Mkdir(h, cstring(a[1]), uint32(a[2])))
-	case nrUnlinkat:
-		return ret(0, fs.Unlink(h, cstring(a[1]), int(a[2])))
-	case nrRenameat:
-		return ret(0, fs.Rename(h, cstring(a[1]), int(int32(a[2])), cstring(a[3])))
-	case nrSymlinkat:
-		return ret(0, fs.Symlink(cstring(a[0]), int(int32(a[1])), cstring(a[2])))
-	case nrReadlinkat:
-		target, e := fs.Readlink(h, cstring(a[1]))
-		if e != vfs.OK {
-			return errno(e)
+		return linux.Result(fs.Write(h(a), user(a[1], a[2]), int64(a[3])))
+	},
+	linux.SYS_LSEEK: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		off, e := fs.Seek(h(a), int64(a[1]), int(a[2]))
+		return linux.Result(int(off), e)
+	},
+	linux.SYS_CLOSE: func(fs *vfs.FS, a [6]uintptr) uintptr { return fs.Close(h(a)).Ret() },
+	linux.SYS_FSTAT: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return fs.Fstat(h(a), user(a[1], linux.SizeofStat)).Ret()
+	},
+	linux.SYS_NEWFSTATAT: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return fs.Stat(h(a), cstring(a[1]), int(a[3]), user(a[2], linux.SizeofStat)).Ret()
+	},
+	linux.SYS_GETDENTS64: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return linux.Result(fs.Getdents(h(a), user(a[1], a[2])))
+	},
+	linux.SYS_MKDIRAT: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return fs.Mkdir(h(a), cstring(a[1]), uint32(a[2])).Ret()
+	},
+	linux.SYS_UNLINKAT: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return fs.Unlink(h(a), cstring(a[1]), int(a[2])).Ret()
+	},
+	linux.SYS_RENAMEAT:  rename,
+	linux.SYS_RENAMEAT2: rename, // the kernel lets no flags through
+	linux.SYS_SYMLINKAT: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return fs.Symlink(cstring(a[0]), int(int32(a[1])), cstring(a[2])).Ret()
+	},
+	linux.SYS_READLINKAT: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		target, e := fs.Readlink(h(a), cstring(a[1]))
+		if e != 0 {
+			return e.Ret()
 		}
 		return uintptr(copy(user(a[2], a[3]), target))
-	case nrFaccessat, nrFaccessat2:
-		return ret(0, fs.Access(h, cstring(a[1]), a[2]&wOK != 0))
-	case nrChdir:
-		return ret(0, fs.Chdir(cstring(a[0])))
-	case nrFchdir:
-		return ret(0, fs.Fchdir(h))
-	case nrFtruncate:
-		return ret(0, fs.Truncate(h, int64(a[1])))
-	case nrGetcwd:
+	},
+	linux.SYS_FACCESSAT:  access,
+	linux.SYS_FACCESSAT2: access,
+	linux.SYS_CHDIR: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return fs.Chdir(cstring(a[0])).Ret()
+	},
+	linux.SYS_FCHDIR: func(fs *vfs.FS, a [6]uintptr) uintptr { return fs.Fchdir(h(a)).Ret() },
+	linux.SYS_FTRUNCATE: func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return fs.Truncate(h(a), int64(a[1])).Ret()
+	},
+	linux.SYS_GETCWD: func(fs *vfs.FS, a [6]uintptr) uintptr {
 		wd := fs.Getwd()
 		if uintptr(len(wd)+1) > a[1] {
-			return ^uintptr(eRANGE - 1)
+			return linux.ERANGE.Ret()
 		}
 		b := user(a[0], uintptr(len(wd)+1))
 		copy(b, wd)
 		b[len(wd)] = 0
 		return uintptr(len(wd) + 1)
+	},
+}
+
+// rename and access serve two numbers each. They are func literals, as
+// all the handlers: the trap-context test (qemu/trapcontext_test.go)
+// skips the closures of package kernel's init, which are ordinary Go,
+// and would flag a top-level func of package kernel that allocates.
+var (
+	rename = func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return fs.Rename(h(a), cstring(a[1]), int(int32(a[2])), cstring(a[3])).Ret()
 	}
-	return ^uintptr(eNOSYS - 1)
+	access = func(fs *vfs.FS, a [6]uintptr) uintptr {
+		return fs.Access(h(a), cstring(a[1]), a[2]&linux.W_OK != 0).Ret()
+	}
+)
+
+// serveCall runs one handed-off call: a socket call in package net, a
+// file system call here.
+func serveCall(nr uintptr, a [6]uintptr) uintptr {
+	if nr&unigo.NetCall != 0 {
+		if netHandler == nil {
+			return linux.EAFNOSUPPORT.Ret()
+		}
+		return netHandler(nr&^unigo.NetCall, a)
+	}
+	if call, ok := fileCalls[nr]; ok {
+		return call(fileSystem, a)
+	}
+	return linux.ENOSYS.Ret()
 }

@@ -3,8 +3,9 @@ package kernel
 import (
 	"unsafe"
 
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/abi/unigo"
 	"unigo/kernel/mm"
-	"unigo/kernel/sys"
 )
 
 // user is the calling program's memory [addr, addr+n). The caller is
@@ -17,13 +18,13 @@ func user(addr, n uintptr) []byte {
 	return unsafe.Slice((*byte)(mm.At(addr)), n)
 }
 
-// cstring reads a NUL-terminated path (at most 4096 bytes, PATH_MAX).
+// cstring reads a NUL-terminated path (at most PATH_MAX bytes).
 func cstring(addr uintptr) string {
 	if addr == 0 {
 		return ""
 	}
 	n := 0
-	for n < 4096 && *(*byte)(mm.At(addr + uintptr(n))) != 0 { // byte by byte: never past the NUL
+	for n < linux.PATH_MAX && *(*byte)(mm.At(addr + uintptr(n))) != 0 { // byte by byte: never past the NUL
 		n++
 	}
 	return string(unsafe.Slice((*byte)(mm.At(addr)), n))
@@ -31,4 +32,4 @@ func cstring(addr uintptr) string {
 
 // recordAddr passes the request record's address to SysServe; the record
 // is heap-allocated and kept alive by serveLoop.
-func recordAddr(rec *[sys.RecordLen]uint64) uintptr { return uintptr(unsafe.Pointer(rec)) }
+func recordAddr(rec *[unigo.RecordLen]uint64) uintptr { return uintptr(unsafe.Pointer(rec)) }

@@ -6,8 +6,11 @@ import (
 	"unigo/kernel/cpu"
 	"unigo/kernel/kfmt"
 	"unigo/kernel/mm"
+	"unigo/kernel/platform/layout"
 	"unigo/kernel/sys"
 	"unigo/kernel/trap"
+
+	"unigo/kernel/abi/linux"
 )
 
 // Page-fault error code bits (SDM vol. 3, figure 5-12).
@@ -34,8 +37,8 @@ func handleTrap(f *trap.Frame) {
 		}
 	case v == trap.VectorPageFault:
 		pageFault(f)
-	case v >= sys.IRQVectorBase && v < sys.IRQVectorBase+sys.MaxGSI:
-		sys.IRQ(int(v - sys.IRQVectorBase))
+	case v >= layout.VectorLine0 && v < layout.VectorLine0+layout.NumLines:
+		sys.IRQ(int(v - layout.VectorLine0))
 		lapic.EOI(apic{})
 	case v >= trap.NumExceptions && v < trap.NumVectors:
 		sys.Stats.Interrupts++ // a stray legacy interrupt: nothing to do
@@ -59,15 +62,15 @@ func handleTrap(f *trap.Frame) {
 func exception(f *trap.Frame) {
 	switch f.Vector {
 	case trap.VectorDivide:
-		sys.Fault(f, sys.SIGFPE, sys.FPE_INTDIV, f.RIP)
+		sys.Fault(f, linux.SIGFPE, linux.FPE_INTDIV, f.RIP)
 	case trap.VectorInvalidOp:
-		sys.Fault(f, sys.SIGILL, sys.ILL_ILLOPN, f.RIP)
+		sys.Fault(f, linux.SIGILL, linux.ILL_ILLOPN, f.RIP)
 	case trap.VectorBreakpoint, trap.VectorDebug:
-		sys.Fault(f, sys.SIGTRAP, sys.TRAP_BRKPT, f.RIP)
+		sys.Fault(f, linux.SIGTRAP, linux.TRAP_BRKPT, f.RIP)
 	case trap.VectorFPU, trap.VectorSIMD:
-		sys.Fault(f, sys.SIGFPE, 0, f.RIP)
+		sys.Fault(f, linux.SIGFPE, 0, f.RIP)
 	case trap.VectorGP, 12 /* #SS */, 11 /* #NP */, 17 /* #AC */ :
-		sys.Fault(f, sys.SIGSEGV, sys.SI_KERNEL, 0)
+		sys.Fault(f, linux.SIGSEGV, linux.SI_KERNEL, 0)
 	default:
 		fatal(f, trap.ExceptionName(f.Vector), 0)
 	}
@@ -111,15 +114,15 @@ func pageFault(f *trap.Frame) {
 	case mm.FaultMapped:
 		return
 	case mm.FaultNoMemory: // only past the commit limit: the charge was refused at mmap
-		sys.Killed(f, sys.SIGKILL, 0, addr)
+		sys.Killed(f, linux.SIGKILL, 0, addr)
 	case mm.FaultAccess:
-		sys.Fault(f, sys.SIGSEGV, sys.SEGV_ACCERR, addr)
+		sys.Fault(f, linux.SIGSEGV, linux.SEGV_ACCERR, addr)
 	default:
 		if f.Err&pfPresent != 0 { // a present page refused the access: read-only image pages
-			sys.Fault(f, sys.SIGSEGV, sys.SEGV_ACCERR, addr)
+			sys.Fault(f, linux.SIGSEGV, linux.SEGV_ACCERR, addr)
 			return
 		}
-		sys.Fault(f, sys.SIGSEGV, sys.SEGV_MAPERR, addr)
+		sys.Fault(f, linux.SIGSEGV, linux.SEGV_MAPERR, addr)
 	}
 }
 

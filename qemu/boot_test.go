@@ -619,6 +619,16 @@ wd=/ then /tmp/a/b relative="tmpfs DATA!"
 walk: . data data/a.txt data/motd-link data/sub data/sub/b.txt etc etc/motd tmp tmp/a tmp/a/b tmp/a/b/c tmp/a/g.txt
 removed: true
 `
+	// sysinfo's RAM is within the guest's memory (unigo run's default -m
+	// 128) and most of it, less the kernel's and the image's frames.
+	sysinfo := regexp.MustCompile(`(?m)^sysinfo: totalram_mib=(\d+) free<=total=true uptime>=0=true procs>0=true unit=1\n`)
+	m := sysinfo.FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Errorf("files: no sysinfo line, or a wrong one, in stdout:\n%s", r.stdout)
+	} else if mib, _ := strconv.Atoi(m[1]); mib < 64 || mib > 128 {
+		t.Errorf("sysinfo: totalram = %d MiB, want within the guest's 128 MiB, and most of it", mib)
+	}
+	r.stdout = sysinfo.ReplaceAllString(r.stdout, "")
 	if r.code != 0 || r.stdout != want {
 		t.Errorf("files = status %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", r.code, r.stdout, want, r.stderr)
 	}

@@ -1,12 +1,6 @@
 package mm
 
-// Errno values returned to the syscall layer (Linux asm-generic/errno-base.h).
-const (
-	OK     = 0
-	EFAULT = 14
-	ENOMEM = 12
-	EINVAL = 22
-)
+import "unigo/kernel/abi/linux"
 
 // Fault outcomes.
 type FaultResult uint8
@@ -54,107 +48,107 @@ func pageRound(v uintptr) uintptr { return (v + PageSize - 1) &^ (PageSize - 1) 
 
 // Mmap maps length bytes of zero-filled anonymous memory. A noreserve
 // mapping (MAP_NORESERVE) is not charged against the commit limit.
-func (s *Space) Mmap(addr, length uintptr, prot uint32, fixed, noreserve bool) (uintptr, int) {
+func (s *Space) Mmap(addr, length uintptr, prot uint32, fixed, noreserve bool) (uintptr, linux.Errno) {
 	if length == 0 || addr&(PageSize-1) != 0 && fixed {
-		return 0, EINVAL
+		return 0, linux.EINVAL
 	}
 	length = pageRound(length)
 	if length == 0 || length > UserLimit {
-		return 0, ENOMEM
+		return 0, linux.ENOMEM
 	}
 	ok := addr >= s.KernelEnd && addr+length <= UserLimit && addr+length > addr
 	if fixed {
 		if !ok {
-			return 0, ENOMEM
+			return 0, linux.ENOMEM
 		}
 	} else {
 		addr &^= PageSize - 1
 		if !ok || addr == 0 || s.VMAs.Overlaps(addr, addr+length) {
 			var found bool
 			if addr, found = s.VMAs.FreeRange(length, s.MmapLo, s.MmapHi); !found {
-				return 0, ENOMEM
+				return 0, linux.ENOMEM
 			}
 		}
 	}
-	if fixed && prot&ProtWrite != 0 && !noreserve && !s.charge(length) {
-		return 0, ENOMEM
+	if fixed && prot&linux.PROT_WRITE != 0 && !noreserve && !s.charge(length) {
+		return 0, linux.ENOMEM
 	}
 	if fixed {
 		s.release(addr, addr+length)
 	}
 	if !s.VMAs.Insert(addr, addr+length, prot) {
-		return 0, ENOMEM
+		return 0, linux.ENOMEM
 	}
-	return addr, OK
+	return addr, 0
 }
 
 // Munmap removes mappings and gives their frames back.
-func (s *Space) Munmap(addr, length uintptr) int {
+func (s *Space) Munmap(addr, length uintptr) linux.Errno {
 	if addr&(PageSize-1) != 0 || length == 0 || addr < s.KernelEnd {
-		return EINVAL
+		return linux.EINVAL
 	}
 	end := addr + pageRound(length)
 	if end <= addr { // the length wraps around the address space
-		return EINVAL
+		return linux.EINVAL
 	}
 	s.release(addr, end)
 	if !s.VMAs.Remove(addr, end) {
-		return ENOMEM
+		return linux.ENOMEM
 	}
-	return OK
+	return 0
 }
 
 // Discard frees the frames under [addr, addr+length) but keeps the
 // mappings: the next touch sees zeroes (madvise MADV_DONTNEED / MADV_FREE).
-func (s *Space) Discard(addr, length uintptr) int {
+func (s *Space) Discard(addr, length uintptr) linux.Errno {
 	if addr&(PageSize-1) != 0 || addr < s.KernelEnd {
-		return EINVAL
+		return linux.EINVAL
 	}
 	s.release(addr, addr+pageRound(length))
-	return OK
+	return 0
 }
 
 // Mprotect changes the protection of mapped pages.
-func (s *Space) Mprotect(addr, length uintptr, prot uint32) int {
+func (s *Space) Mprotect(addr, length uintptr, prot uint32) linux.Errno {
 	if addr&(PageSize-1) != 0 || addr < s.KernelEnd {
-		return EINVAL
+		return linux.EINVAL
 	}
 	if length == 0 { // as on Linux; Insert would add an empty VMA
-		return OK
+		return 0
 	}
 	end := addr + pageRound(length)
 	if end <= addr { // the length wraps around the address space
-		return ENOMEM
+		return linux.ENOMEM
 	}
 	for a := addr; a < end; {
 		i, found := s.VMAs.Find(a)
 		if !found {
-			return ENOMEM
+			return linux.ENOMEM
 		}
 		a = s.VMAs.At(i).End
 	}
-	if prot&ProtWrite != 0 && !s.charge(end-addr) {
-		return ENOMEM
+	if prot&linux.PROT_WRITE != 0 && !s.charge(end-addr) {
+		return linux.ENOMEM
 	}
 	if !s.VMAs.Insert(addr, end, prot) {
-		return ENOMEM
+		return linux.ENOMEM
 	}
 	s.PT.Range(addr, end, func(va, at uintptr, pte uint64) {
 		s.PT.SetEntry(at, pteFor(pte&pteAddrMask, prot))
 		invalidate(va)
 	})
-	return OK
+	return 0
 }
 
 func pteFor(pa uint64, prot uint32) uint64 {
 	nx := NoExec
-	if prot&ProtExec != 0 {
+	if prot&linux.PROT_EXEC != 0 {
 		nx = 0
 	}
 	switch {
 	case prot == 0:
 		return pa | PTEKept
-	case prot&ProtWrite != 0:
+	case prot&linux.PROT_WRITE != 0:
 		return pa | PTEPresent | PTEWritable | nx
 	}
 	return pa | PTEPresent | nx
@@ -180,7 +174,7 @@ func (s *Space) Fault(addr uintptr, write, exec bool) FaultResult {
 		return FaultNoVMA
 	}
 	prot := s.VMAs.At(i).Prot
-	if prot == 0 || write && prot&ProtWrite == 0 {
+	if prot == 0 || write && prot&linux.PROT_WRITE == 0 {
 		return FaultAccess
 	}
 	page := addr &^ (PageSize - 1)

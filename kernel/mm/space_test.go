@@ -3,13 +3,15 @@ package mm
 import (
 	"reflect"
 	"testing"
+
+	"unigo/kernel/abi/linux"
 )
 
 const (
 	testKernelEnd = 1 << 32
 	testMmapLo    = 1 << 40
 	testMmapHi    = 1 << 41
-	RW            = ProtRead | ProtWrite
+	RW            = linux.PROT_READ | linux.PROT_WRITE
 )
 
 // newSpace returns a Space over fake memory with frames frames to give out
@@ -30,7 +32,7 @@ func newSpace(t *testing.T, frames int) (*Space, *fakePhys) {
 func mustMmap(t *testing.T, s *Space, addr, length uintptr, prot uint32, fixed bool) uintptr {
 	t.Helper()
 	a, e := s.Mmap(addr, length, prot, fixed, false)
-	if e != OK {
+	if e != 0 {
 		t.Fatalf("Mmap(%#x, %#x, %d, %v) = _, %d, want OK", addr, length, prot, fixed, e)
 	}
 	return a
@@ -54,7 +56,7 @@ func TestSpaceMmap(t *testing.T) {
 	if a != testMmapHi-4*P {
 		t.Errorf("Mmap(0, 3 pages + 5) = %#x, want the top of the mmap area %#x", a, testMmapHi-4*P)
 	}
-	b := mustMmap(t, s, 0, P, ProtRead, false)
+	b := mustMmap(t, s, 0, P, linux.PROT_READ, false)
 	if b+P > a || b < testMmapLo {
 		t.Errorf("second Mmap(0, 1 page) = %#x, want below %#x", b, a)
 	}
@@ -73,7 +75,7 @@ func TestSpaceMmap(t *testing.T) {
 			t.Errorf("Mmap(hint %#x) = %#x, want an address in [%#x, %#x)", h, got, testMmapLo, testMmapHi)
 		}
 	}
-	want := []VMA{{b - 4*P, b, RW}, {b, b + P, ProtRead}, {a, a + 4*P, RW}}
+	want := []VMA{{b - 4*P, b, RW}, {b, b + P, linux.PROT_READ}, {a, a + 4*P, RW}}
 	if got := spaceVMAs(s); !reflect.DeepEqual(got[:3], want) || got[3] != (VMA{hint, hint + 2*P, RW}) {
 		t.Errorf("VMAs = %#v, want %#v then the hinted ones", got, want)
 	}
@@ -84,16 +86,16 @@ func TestSpaceMmapErrors(t *testing.T) {
 	tests := []struct {
 		addr, length uintptr
 		fixed        bool
-		want         int
+		want         linux.Errno
 	}{
-		{0, 0, false, EINVAL},
-		{testMmapLo, 0, true, EINVAL},
-		{testMmapLo + 1, P, true, EINVAL},
-		{0, ^uintptr(0), false, ENOMEM},
-		{0, UserLimit + 1, false, ENOMEM},
-		{testKernelEnd - P, P, true, ENOMEM},
-		{UserLimit - P, 2 * P, true, ENOMEM},
-		{^uintptr(0) &^ (P - 1), P, true, ENOMEM},
+		{0, 0, false, linux.EINVAL},
+		{testMmapLo, 0, true, linux.EINVAL},
+		{testMmapLo + 1, P, true, linux.EINVAL},
+		{0, ^uintptr(0), false, linux.ENOMEM},
+		{0, UserLimit + 1, false, linux.ENOMEM},
+		{testKernelEnd - P, P, true, linux.ENOMEM},
+		{UserLimit - P, 2 * P, true, linux.ENOMEM},
+		{^uintptr(0) &^ (P - 1), P, true, linux.ENOMEM},
 	}
 	for _, tt := range tests {
 		if a, e := s.Mmap(tt.addr, tt.length, RW, tt.fixed, false); e != tt.want {
@@ -105,7 +107,7 @@ func TestSpaceMmapErrors(t *testing.T) {
 	}
 	// No room in [MmapLo, MmapHi).
 	s.MmapHi = s.MmapLo + 4*P
-	if a, e := s.Mmap(0, 5*P, RW, false, false); e != ENOMEM {
+	if a, e := s.Mmap(0, 5*P, RW, false, false); e != linux.ENOMEM {
 		t.Errorf("Mmap larger than the mmap area = %#x, %d, want ENOMEM", a, e)
 	}
 }
@@ -117,10 +119,10 @@ func TestSpaceMmapFixedReplaces(t *testing.T) {
 	pa, _ := s.PT.Translate(a + P)
 	p.Store64(pa, 42)
 	used := s.PT.Frames.InUse
-	if got := mustMmap(t, s, a+P, 2*P, ProtRead, true); got != a+P {
+	if got := mustMmap(t, s, a+P, 2*P, linux.PROT_READ, true); got != a+P {
 		t.Fatalf("Mmap(MAP_FIXED %#x) = %#x, want %#x", a+P, got, a+P)
 	}
-	if want := []VMA{{a, a + P, RW}, {a + P, a + 3*P, ProtRead}, {a + 3*P, a + 4*P, RW}}; !reflect.DeepEqual(spaceVMAs(s), want) {
+	if want := []VMA{{a, a + P, RW}, {a + P, a + 3*P, linux.PROT_READ}, {a + 3*P, a + 4*P, RW}}; !reflect.DeepEqual(spaceVMAs(s), want) {
 		t.Errorf("VMAs after MAP_FIXED = %v, want %v", spaceVMAs(s), want)
 	}
 	if s.PT.Frames.InUse != used-1 {
@@ -139,7 +141,7 @@ func TestSpaceMmapFixedReplaces(t *testing.T) {
 func TestSpaceFault(t *testing.T) {
 	s, _ := newSpace(t, 64)
 	rw := mustMmap(t, s, 0, 2*P, RW, false)
-	ro := mustMmap(t, s, 0, P, ProtRead, false)
+	ro := mustMmap(t, s, 0, P, linux.PROT_READ, false)
 	none := mustMmap(t, s, 0, P, 0, false)
 
 	before := s.PT.Frames.InUse
@@ -205,7 +207,7 @@ func TestSpaceFaultNoMemory(t *testing.T) {
 	if pte, _ := s.PT.Entry(a + 2*P); pte != 0 {
 		t.Errorf("Entry(%#x) after FaultNoMemory = %#x, want 0", a+2*P, pte)
 	}
-	if s.Munmap(a, P) != OK {
+	if s.Munmap(a, P) != 0 {
 		t.Fatalf("Munmap = error, want OK")
 	}
 	mustFault(t, s, a+2*P, true)
@@ -216,7 +218,7 @@ func TestSpaceMunmap(t *testing.T) {
 	a := mustMmap(t, s, 0, 4*P, RW, false)
 	// A first cycle allocates the page tables, which stay.
 	mustFault(t, s, a, true)
-	if e := s.Munmap(a, 4*P); e != OK {
+	if e := s.Munmap(a, 4*P); e != 0 {
 		t.Fatalf("Munmap = %d, want OK", e)
 	}
 	baseline := s.PT.Frames.InUse
@@ -229,7 +231,7 @@ func TestSpaceMunmap(t *testing.T) {
 		t.Fatalf("Frames.InUse after touching 4 pages = %d, want %d", got, baseline+4)
 	}
 	// Unmapping the middle two pages frees two frames and splits the mapping.
-	if e := s.Munmap(a+P, 2*P-100); e != OK {
+	if e := s.Munmap(a+P, 2*P-100); e != 0 {
 		t.Fatalf("Munmap(middle) = %d, want OK", e)
 	}
 	if got := s.PT.Frames.InUse; got != baseline+2 {
@@ -241,7 +243,7 @@ func TestSpaceMunmap(t *testing.T) {
 	if got := s.Fault(a+P, false, false); got != FaultNoVMA {
 		t.Errorf("Fault in the unmapped middle = %d, want FaultNoVMA", got)
 	}
-	if e := s.Munmap(a, 4*P); e != OK {
+	if e := s.Munmap(a, 4*P); e != 0 {
 		t.Fatalf("Munmap(all) = %d, want OK", e)
 	}
 	if got := s.PT.Frames.InUse; got != baseline {
@@ -251,7 +253,7 @@ func TestSpaceMunmap(t *testing.T) {
 		t.Errorf("VMAs after unmapping everything = %v, want none", spaceVMAs(s))
 	}
 	// Unmapping nothing is fine.
-	if e := s.Munmap(a, P); e != OK {
+	if e := s.Munmap(a, P); e != 0 {
 		t.Errorf("Munmap of an unmapped range = %d, want OK", e)
 	}
 }
@@ -262,16 +264,16 @@ func TestSpaceMunmapErrors(t *testing.T) {
 	mustFault(t, s, a+P, true)
 	tests := []struct {
 		addr, length uintptr
-		want         int
+		want         linux.Errno
 	}{
-		{a + 1, P, EINVAL},
-		{a, 0, EINVAL},
-		{0x1000, P, EINVAL},
-		{0, P, EINVAL},
+		{a + 1, P, linux.EINVAL},
+		{a, 0, linux.EINVAL},
+		{0x1000, P, linux.EINVAL},
+		{0, P, linux.EINVAL},
 		// Lengths that wrap around the address space (Linux: EINVAL).
-		{a + P, ^uintptr(0) - 2*P + 1, EINVAL},
-		{a + 2*P, ^uintptr(0) - P + 1, EINVAL}, // end = a+P: would cut [a+P, a+2P) backwards
-		{a + P, ^uintptr(0), EINVAL},           // rounds to 0
+		{a + P, ^uintptr(0) - 2*P + 1, linux.EINVAL},
+		{a + 2*P, ^uintptr(0) - P + 1, linux.EINVAL},
+		{a + P, ^uintptr(0), linux.EINVAL},
 	}
 	for _, tt := range tests {
 		used := s.PT.Frames.InUse
@@ -296,7 +298,7 @@ func TestSpaceDiscard(t *testing.T) {
 		p.Store64(pa+8, 0x5555)
 	}
 	used := s.PT.Frames.InUse
-	if e := s.Discard(a, 2*P); e != OK {
+	if e := s.Discard(a, 2*P); e != 0 {
 		t.Fatalf("Discard = %d, want OK", e)
 	}
 	if got := s.PT.Frames.InUse; got != used-2 {
@@ -317,10 +319,10 @@ func TestSpaceDiscard(t *testing.T) {
 	if pa, _ := s.PT.Translate(a + 2*P + 8); p.Load64(pa) != 0x5555 {
 		t.Errorf("word of the page not discarded = %#x, want 0x5555", p.Load64(pa))
 	}
-	if e := s.Discard(a+1, P); e != EINVAL {
+	if e := s.Discard(a+1, P); e != linux.EINVAL {
 		t.Errorf("Discard(unaligned) = %d, want EINVAL", e)
 	}
-	if e := s.Discard(0x1000, P); e != EINVAL {
+	if e := s.Discard(0x1000, P); e != linux.EINVAL {
 		t.Errorf("Discard(kernel address) = %d, want EINVAL", e)
 	}
 }
@@ -333,7 +335,7 @@ func TestSpaceMprotect(t *testing.T) {
 	p.Store64(pa, 0x77)
 	used := s.PT.Frames.InUse
 
-	if e := s.Mprotect(a+P, P, 0); e != OK {
+	if e := s.Mprotect(a+P, P, 0); e != 0 {
 		t.Fatalf("Mprotect(PROT_NONE) = %d, want OK", e)
 	}
 	if want := []VMA{{a, a + P, RW}, {a + P, a + 2*P, 0}, {a + 2*P, a + 3*P, RW}}; !reflect.DeepEqual(spaceVMAs(s), want) {
@@ -350,7 +352,7 @@ func TestSpaceMprotect(t *testing.T) {
 		t.Errorf("Fault on PROT_NONE = %d, want FaultAccess", got)
 	}
 
-	if e := s.Mprotect(a+P, P, RW); e != OK {
+	if e := s.Mprotect(a+P, P, RW); e != 0 {
 		t.Fatalf("Mprotect(RW) = %d, want OK", e)
 	}
 	if want := []VMA{{a, a + 3*P, RW}}; !reflect.DeepEqual(spaceVMAs(s), want) {
@@ -365,7 +367,7 @@ func TestSpaceMprotect(t *testing.T) {
 	}
 
 	// Read-only: present but not writable; a write faults with FaultAccess.
-	if e := s.Mprotect(a, 3*P, ProtRead); e != OK {
+	if e := s.Mprotect(a, 3*P, linux.PROT_READ); e != 0 {
 		t.Fatalf("Mprotect(PROT_READ) = %d, want OK", e)
 	}
 	if pte, _ := s.PT.Entry(a + P); pte&PTEPresent == 0 || pte&PTEWritable != 0 {
@@ -378,7 +380,7 @@ func TestSpaceMprotect(t *testing.T) {
 	s.Mprotect(a+P, P, 0)
 	_, at := s.PT.Entry(a + P)
 	s.PT.SetEntry(at, uint64(pa)|PTEKept)
-	s.VMAs.Insert(a+P, a+2*P, ProtRead) // the VMA changes, the PTE not yet
+	s.VMAs.Insert(a+P, a+2*P, linux.PROT_READ) // the VMA changes, the PTE not yet
 	mustFault(t, s, a+P, false)
 	if pte, _ := s.PT.Entry(a + P); pte != uint64(pa)|PTEPresent {
 		t.Errorf("PTE after a fault on a kept frame = %#x, want %#x", pte, uint64(pa)|PTEPresent)
@@ -393,20 +395,20 @@ func TestSpaceMprotectErrors(t *testing.T) {
 	a := mustMmap(t, s, 0, 4*P, RW, false)
 	tests := []struct {
 		addr, length uintptr
-		want         int
+		want         linux.Errno
 	}{
-		{a + 1, P, EINVAL},
-		{0x1000, P, EINVAL},
-		{a + 3*P, 2 * P, ENOMEM}, // partly unmapped
-		{a - P, 2 * P, ENOMEM},
-		{a + P, 0, OK}, // Linux: a no-op
+		{a + 1, P, linux.EINVAL},
+		{0x1000, P, linux.EINVAL},
+		{a + 3*P, 2 * P, linux.ENOMEM},
+		{a - P, 2 * P, linux.ENOMEM},
+		{a + P, 0, 0},
 		// Lengths that wrap around the address space (Linux: ENOMEM).
-		{a + P, ^uintptr(0) - 2*P + 1, ENOMEM},
-		{a + 2*P, ^uintptr(0) - P + 1, ENOMEM},
-		{a + P, ^uintptr(0), ENOMEM}, // rounds to 0
+		{a + P, ^uintptr(0) - 2*P + 1, linux.ENOMEM},
+		{a + 2*P, ^uintptr(0) - P + 1, linux.ENOMEM},
+		{a + P, ^uintptr(0), linux.ENOMEM},
 	}
 	for _, tt := range tests {
-		if got := s.Mprotect(tt.addr, tt.length, ProtRead); got != tt.want {
+		if got := s.Mprotect(tt.addr, tt.length, linux.PROT_READ); got != tt.want {
 			t.Errorf("Mprotect(%#x, %#x) = %d, want %d", tt.addr, tt.length, got, tt.want)
 		}
 		if want := []VMA{{a, a + 4*P, RW}}; !reflect.DeepEqual(spaceVMAs(s), want) {
@@ -418,7 +420,7 @@ func TestSpaceMprotectErrors(t *testing.T) {
 func TestSpacePrefault(t *testing.T) {
 	s, _ := newSpace(t, 64)
 	a := mustMmap(t, s, 0, 4*P, RW, false)
-	ro := mustMmap(t, s, 0, P, ProtRead, false)
+	ro := mustMmap(t, s, 0, P, linux.PROT_READ, false)
 	if !s.Prefault(a+100, 2*P, true) {
 		t.Fatalf("Prefault(%#x, 2 pages) = false, want true", a+100)
 	}
@@ -465,7 +467,7 @@ func TestSpaceInvalidate(t *testing.T) {
 	mustFault(t, s, a, true)
 	mustFault(t, s, a+P, true)
 	flushed = nil
-	s.Mprotect(a, 2*P, ProtRead)
+	s.Mprotect(a, 2*P, linux.PROT_READ)
 	if want := []uintptr{a, a + P}; !reflect.DeepEqual(flushed, want) {
 		t.Errorf("Mprotect flushed %#x, want %#x", flushed, want)
 	}
@@ -482,29 +484,29 @@ func TestSpaceCommitReserve(t *testing.T) {
 	s.Reserve = 2
 	tests := []struct {
 		name string
-		op   func() int
-		want int
+		op   func() linux.Errno
+		want linux.Errno
 	}{
-		{"fixed RW over the limit", func() int { _, e := s.Mmap(a, 9*P, RW, true, false); return e }, ENOMEM},
-		{"fixed RW at the limit", func() int { _, e := s.Mmap(a, 8*P, RW, true, false); return e }, OK},
-		{"fixed RW noreserve", func() int { _, e := s.Mmap(a+8*P, 9*P, RW, true, true); return e }, OK},
-		{"fixed read-only", func() int { _, e := s.Mmap(a+17*P, 9*P, ProtRead, true, false); return e }, OK},
-		{"fresh RW mapping", func() int { _, e := s.Mmap(0, 100*P, RW, false, false); return e }, OK},
-		{"mprotect RW over the limit", func() int { return s.Mprotect(a+17*P, 9*P, RW) }, ENOMEM},
-		{"mprotect RW at the limit", func() int { return s.Mprotect(a+17*P, 8*P, RW) }, OK},
-		{"mprotect read-only", func() int { return s.Mprotect(a, 32*P, ProtRead) }, OK},
+		{"fixed RW over the limit", func() linux.Errno { _, e := s.Mmap(a, 9*P, RW, true, false); return e }, linux.ENOMEM},
+		{"fixed RW at the limit", func() linux.Errno { _, e := s.Mmap(a, 8*P, RW, true, false); return e }, 0},
+		{"fixed RW noreserve", func() linux.Errno { _, e := s.Mmap(a+8*P, 9*P, RW, true, true); return e }, 0},
+		{"fixed read-only", func() linux.Errno { _, e := s.Mmap(a+17*P, 9*P, linux.PROT_READ, true, false); return e }, 0},
+		{"fresh RW mapping", func() linux.Errno { _, e := s.Mmap(0, 100*P, RW, false, false); return e }, 0},
+		{"mprotect RW over the limit", func() linux.Errno { return s.Mprotect(a+17*P, 9*P, RW) }, linux.ENOMEM},
+		{"mprotect RW at the limit", func() linux.Errno { return s.Mprotect(a+17*P, 8*P, RW) }, 0},
+		{"mprotect read-only", func() linux.Errno { return s.Mprotect(a, 32*P, linux.PROT_READ) }, 0},
 	}
 	for _, tt := range tests {
 		before := spaceVMAs(s)
 		if got := tt.op(); got != tt.want {
 			t.Errorf("%s: = %d, want %d (VMAs %v)", tt.name, got, tt.want, spaceVMAs(s))
 		}
-		if after := spaceVMAs(s); tt.want != OK && !reflect.DeepEqual(after, before) {
+		if after := spaceVMAs(s); tt.want != 0 && !reflect.DeepEqual(after, before) {
 			t.Errorf("%s: refused, but VMAs changed from %v to %v", tt.name, before, after)
 		}
 	}
 	s.Reserve = 0 // no limit
-	if _, e := s.Mmap(a, 32*P, RW, true, false); e != OK {
+	if _, e := s.Mmap(a, 32*P, RW, true, false); e != 0 {
 		t.Errorf("fixed RW without a reserve = %d, want OK", e)
 	}
 }

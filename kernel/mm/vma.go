@@ -1,12 +1,5 @@
 package mm
 
-// Protection bits, as in Linux mmap(2).
-const (
-	ProtRead  = 0x1
-	ProtWrite = 0x2
-	ProtExec  = 0x4
-)
-
 // VMA is one mapped range [Start, End) with one protection.
 type VMA struct {
 	Start, End uintptr

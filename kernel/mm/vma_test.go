@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"unigo/kernel/abi/linux"
 )
 
 const P = PageSize
@@ -37,7 +39,7 @@ func (o op) String() string {
 }
 
 func TestVMAsInsertRemove(t *testing.T) {
-	const R, RW, X = ProtRead, ProtRead | ProtWrite, ProtRead | ProtExec
+	const R, RW, X = linux.PROT_READ, linux.PROT_READ | linux.PROT_WRITE, linux.PROT_READ | linux.PROT_EXEC
 	tests := []struct {
 		name string
 		ops  []op
@@ -85,9 +87,9 @@ func TestVMAsInsertRemove(t *testing.T) {
 
 func TestVMAsFindOverlaps(t *testing.T) {
 	var s VMAs
-	s.Insert(10*P, 20*P, ProtRead)
-	s.Insert(30*P, 40*P, ProtWrite)
-	s.Insert(40*P, 50*P, ProtRead)
+	s.Insert(10*P, 20*P, linux.PROT_READ)
+	s.Insert(30*P, 40*P, linux.PROT_WRITE)
+	s.Insert(40*P, 50*P, linux.PROT_READ)
 	finds := []struct {
 		addr  uintptr
 		i     int
@@ -117,11 +119,11 @@ func TestVMAsFindOverlaps(t *testing.T) {
 
 func TestVMAsFreeRange(t *testing.T) {
 	var s VMAs
-	s.Insert(100*P, 110*P, ProtRead)
-	s.Insert(150*P, 160*P, ProtRead)
-	s.Insert(163*P, 170*P, ProtRead)
-	s.Insert(195*P, 210*P, ProtRead)
-	s.Insert(300*P, 310*P, ProtRead)
+	s.Insert(100*P, 110*P, linux.PROT_READ)
+	s.Insert(150*P, 160*P, linux.PROT_READ)
+	s.Insert(163*P, 170*P, linux.PROT_READ)
+	s.Insert(195*P, 210*P, linux.PROT_READ)
+	s.Insert(300*P, 310*P, linux.PROT_READ)
 	// Inside [105, 200) the gaps are [110, 150), [160, 163) and [170, 195).
 	tests := []struct {
 		size, lo, hi uintptr
@@ -170,7 +172,7 @@ func TestVMAsFreeRangeEmpty(t *testing.T) {
 		t.Errorf("FreeRange larger than [lo, hi) = %#x, true, want false", got)
 	}
 	// A mapping covering [lo, hi) leaves nothing.
-	s.Insert(50*P, 250*P, ProtRead)
+	s.Insert(50*P, 250*P, linux.PROT_READ)
 	if got, ok := s.FreeRange(P, 100*P, 200*P); ok {
 		t.Errorf("FreeRange inside a mapping = %#x, true, want false", got)
 	}
@@ -179,23 +181,23 @@ func TestVMAsFreeRangeEmpty(t *testing.T) {
 func TestVMAsFull(t *testing.T) {
 	var s VMAs
 	for i := uintptr(0); i < MaxVMAs; i++ {
-		if !s.Insert(2*i*P, (2*i+1)*P, ProtRead) {
+		if !s.Insert(2*i*P, (2*i+1)*P, linux.PROT_READ) {
 			t.Fatalf("Insert #%d = false, want true", i)
 		}
 	}
-	if s.Insert(2*MaxVMAs*P, (2*MaxVMAs+1)*P, ProtRead) {
+	if s.Insert(2*MaxVMAs*P, (2*MaxVMAs+1)*P, linux.PROT_READ) {
 		t.Errorf("Insert into a full set = true, want false")
 	}
 	// Merging needs no slot.
-	if !s.Insert(P, 2*P, ProtRead) || s.Len() != MaxVMAs-1 {
+	if !s.Insert(P, 2*P, linux.PROT_READ) || s.Len() != MaxVMAs-1 {
 		t.Errorf("merging Insert into a full set: Len() = %d, want %d", s.Len(), MaxVMAs-1)
 	}
-	s.Insert(2*MaxVMAs*P, (2*MaxVMAs+1)*P, ProtRead)
+	s.Insert(2*MaxVMAs*P, (2*MaxVMAs+1)*P, linux.PROT_READ)
 	// A split needs one.
 	if s.Remove(2*P+100, 2*P+200) {
 		t.Errorf("Remove splitting a mapping of a full set = true, want false")
 	}
-	if got := vmas(&s)[0]; got != (VMA{0, 3 * P, ProtRead}) {
+	if got := vmas(&s)[0]; got != (VMA{0, 3 * P, linux.PROT_READ}) {
 		t.Errorf("after a refused split: first VMA = %v, want it unchanged", got)
 	}
 }

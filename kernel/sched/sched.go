@@ -11,7 +11,11 @@
 // every trap, and program the timer to the deadline Finish returns.
 package sched
 
-import "unigo/kernel/trap"
+import (
+	"unigo/kernel/trap"
+
+	"unigo/kernel/abi/linux"
+)
 
 // MaxThreads bounds the table. Go makes a handful of Ms per P plus sysmon,
 // and one more for each thread blocked in a system call: in unigo that
@@ -44,9 +48,6 @@ const (
 
 // Slice is the round-robin time slice.
 const Slice = 2_000_000 // ns
-
-// ETIMEDOUT is what a futex wait returns at its deadline (Linux errno 110).
-const etimedout = 110
 
 // Thread is one kernel thread. No Go pointers: see package trap.
 type Thread struct {
@@ -218,7 +219,7 @@ func (s *Scheduler) Expire(now int64) (earliest int64) {
 		}
 		var ret uintptr
 		if t.Wait == WaitFutex {
-			ret = ^uintptr(etimedout - 1) // -ETIMEDOUT
+			ret = linux.ETIMEDOUT.Ret() // a futex wait at its deadline
 		}
 		s.Wake(i, ret) // sleep: 0; epoll: 0 events
 	}

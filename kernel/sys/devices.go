@@ -2,65 +2,42 @@ package sys
 
 import (
 	"unigo/drivers/ioapic"
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/abi/unigo"
 	"unigo/kernel/mm"
 	"unigo/kernel/platform/layout"
 )
 
-// Device support for drivers written in ordinary Go (package net and
+// Device support for drivers written in ordinary Go (unigo/netstack and
 // the drivers it uses): contiguous DMA memory and interrupt lines as
-// pollable file descriptors. These are unigo's own syscalls.
-const (
-	// SysDMAAlloc(bytes) returns the address of zeroed, physically
-	// contiguous, identity-mapped memory (physical == virtual), for
-	// virtqueues and packet buffers; it is never freed.
-	SysDMAAlloc = 1002
-	// SysIRQOpen(gsi) routes interrupt line gsi to the CPU and returns a
-	// non-blocking fd that is readable (8-byte count) after it fired.
-	SysIRQOpen = 1003
-	// SysMapMMIO(phys, size) maps a device's registers (a PCI BAR)
-	// uncached at their physical address, outside RAM and below 512 GiB.
-	SysMapMMIO = 1007
-	// SysAddEntropy(buf, n) mixes n bytes (at most 4096) from an entropy
-	// device into the generator behind getrandom.
-	SysAddEntropy = 1008
-	// IRQMSI, or'ed into SysIRQOpen's line, opens the line's vector for a
-	// message-signalled interrupt: no I/O APIC routing.
-	IRQMSI = 0x100
-)
-
-// IRQVectorBase is the vector of interrupt line 0 and MaxGSI the count
-// of lines: line n (I/O APIC GSI n, or an MSI's line) arrives on vector
-// IRQVectorBase+n. The vector map is kernel/platform/layout's (vectors.go).
-const (
-	IRQVectorBase = layout.VectorLine0
-	MaxGSI        = layout.NumLines
-)
+// pollable file descriptors, through unigo's own syscalls
+// (kernel/abi/unigo: SysDMAAlloc, SysIRQOpen, SysMapMMIO, SysAddEntropy).
 
 // IOAPIC is the I/O APIC's register window (set by package kernel).
 var IOAPIC ioapic.MMIO
 
 func dmaAlloc(n uintptr) uintptr {
 	if n == 0 || n > 64<<20 {
-		return errno(EINVAL)
+		return linux.EINVAL.Ret()
 	}
 	pa, ok := Frames.AllocContiguous(uint64((n + mm.PageSize - 1) / mm.PageSize))
 	if !ok {
-		return errno(ENOMEM)
+		return linux.ENOMEM.Ret()
 	}
 	return pa
 }
 
 func irqOpen(line int) uintptr {
-	gsi := line &^ IRQMSI
-	if gsi < 0 || gsi >= MaxGSI || IOAPIC == nil {
-		return errno(EINVAL)
+	gsi := line &^ unigo.IRQMSI
+	if gsi < 0 || gsi >= layout.NumLines || IOAPIC == nil {
+		return linux.EINVAL.Ret()
 	}
-	fd, ok := alloc(kindIRQ, oNONBLOCK|oCLOEXEC)
+	fd, ok := alloc(kindIRQ, linux.O_NONBLOCK|linux.O_CLOEXEC)
 	if !ok {
-		return errno(EMFILE)
+		return linux.EMFILE.Ret()
 	}
 	files[fd].handle = gsi
-	if line&IRQMSI == 0 {
+	if line&unigo.IRQMSI == 0 {
 		ioapic.Route(IOAPIC, gsi, layout.LineVector(gsi), 0)
 	}
 	return uintptr(fd)
@@ -78,11 +55,11 @@ func mapMMIO(phys, size uintptr) uintptr {
 	phys &^= mm.PageSize - 1
 	inHole := phys >= mmioHole && end <= 4<<30 // the PCI hole below 4 GiB
 	if size == 0 || end < phys || end > mmioLimit || !inHole && phys < RAMEnd {
-		return errno(EINVAL) // never RAM: device windows only
+		return linux.EINVAL.Ret() // never RAM: device windows only
 	}
 	for pa := phys; pa < end; pa += mm.PageSize {
 		if !Space.PT.Map(pa, pa, mm.PTEWritable|mm.PTENoCache|mm.PTEWriteThr|mm.NoExec) {
-			return errno(ENOMEM)
+			return linux.ENOMEM.Ret()
 		}
 		Space.Invalidate(pa)
 	}

@@ -1,6 +1,10 @@
 package sys
 
-import "testing"
+import (
+	"testing"
+
+	"unigo/kernel/abi/linux"
+)
 
 // epollList returns the fds epoll instance epfd watches, in list order.
 func epollList(epfd int) []int32 {
@@ -24,11 +28,11 @@ func TestInterestPool(t *testing.T) {
 	files[ep1].kind, files[ep2].kind = kindEpoll, kindEpoll
 	for fd := 20; fd < 25; fd++ {
 		files[fd].kind = kindSocket
-		if !addInterest(ep1, fd, epollIn, uint64(fd)) {
+		if !addInterest(ep1, fd, linux.EPOLLIN, uint64(fd)) {
 			t.Fatalf("addInterest(%d, %d) = false", ep1, fd)
 		}
 	}
-	addInterest(ep2, 22, epollIn, 0)
+	addInterest(ep2, 22, linux.EPOLLIN, 0)
 	if got := epollList(ep1); len(got) != 5 || got[0] != 20 || got[4] != 24 {
 		t.Fatalf("epoll %d watches %v, want [20 21 22 23 24]: the order they were added", ep1, got)
 	}
@@ -50,7 +54,7 @@ func TestInterestPool(t *testing.T) {
 	if got := epollList(ep1); len(got) != 1 || got[0] != 23 {
 		t.Errorf("epoll %d watches %v, want [23]", ep1, got)
 	}
-	addInterest(ep1, 24, epollIn, 0)
+	addInterest(ep1, 24, linux.EPOLLIN, 0)
 	if got := epollList(ep1); len(got) != 2 || got[1] != 24 {
 		t.Errorf("after removing the tail and adding again, epoll %d watches %v, want [23 24]", ep1, got)
 	}
@@ -81,7 +85,7 @@ func TestInterestPoolChurn(t *testing.T) {
 	for round := 0; round < 20; round++ {
 		for fd := 4; fd < MaxFDs; fd++ {
 			files[fd].kind = kindSocket
-			if !addInterest(ep, fd, epollIn, 0) {
+			if !addInterest(ep, fd, linux.EPOLLIN, 0) {
 				t.Fatalf("round %d: addInterest(fd %d) = false: the pool leaked", round, fd)
 			}
 		}
@@ -93,7 +97,7 @@ func TestInterestPoolChurn(t *testing.T) {
 			files[fd] = file{}
 		}
 	}
-	if addInterest(ep, 4, epollIn, 0) == false {
+	if addInterest(ep, 4, linux.EPOLLIN, 0) == false {
 		t.Fatalf("the pool is empty after every interest was dropped")
 	}
 }

@@ -1,6 +1,14 @@
 package sys
 
-import "unigo/kernel/sched"
+import (
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/trap"
+)
+
+// The file descriptor table and the calls on any fd: read, write, close,
+// dup, fcntl, fstat. A served file's or a socket's call is routed to the
+// server (files.go, sockets.go); the console, eventfds and interrupt
+// lines are answered here.
 
 // MaxFDs bounds the file descriptor table.
 const MaxFDs = 4096
@@ -15,126 +23,6 @@ const (
 	kindSocket // a socket of package net (handle)
 	kindIRQ    // an interrupt line (handle = GSI; count = times fired)
 )
-
-// Open flags (include/uapi/asm-generic/fcntl.h).
-const (
-	oRDWR     = 2
-	oNONBLOCK = 0x800
-	oCLOEXEC  = 0x80000
-	oAPPEND   = 0x400
-	oACCMODE  = 3
-	fdCloexec = 1
-)
-
-// epoll constants (include/uapi/linux/eventpoll.h).
-const (
-	epollIn     = 0x1
-	epollOut    = 0x4
-	epollET     = 1 << 31
-	epollCtlAdd = 1
-	epollCtlDel = 2
-	epollCtlMod = 3
-	epollEvSize = 12 // struct epoll_event is packed on x86-64
-	// maxInterests bounds the (epoll, fd) pairs of all epoll instances
-	// together: Go's netpoller puts every socket in its one instance.
-	maxInterests = MaxFDs
-)
-
-// An interest is one fd watched by one epoll instance. Interests live in
-// one pool (no allocation in trap context) and are linked twice: into
-// their epoll instance's list (doubly, so a close unlinks in O(1)) and
-// into the list of the fd they watch (singly; rarely more than one).
-// Links are pool index + 1, so that 0 (a zero file) means an empty list.
-type interest struct {
-	epfd, fd       int32
-	events         uint32
-	data           uint64
-	pending        bool // edge-triggered: a new edge not yet reported
-	prevEp, nextEp int32
-	nextFd         int32
-}
-
-var (
-	interests    [maxInterests]interest
-	freeInterest int32 // head of the free slots, linked through nextFd
-	interestsUp  bool
-)
-
-func interestAt(i int32) *interest { return &interests[i-1] }
-
-// newInterest takes a free slot, or returns 0 when the pool is empty.
-func newInterest() int32 {
-	if !interestsUp {
-		for i := int32(maxInterests); i >= 1; i-- {
-			interestAt(i).nextFd = freeInterest
-			freeInterest = i
-		}
-		interestsUp = true
-	}
-	i := freeInterest
-	if i != 0 {
-		freeInterest = interestAt(i).nextFd
-	}
-	return i
-}
-
-// addInterest links a new interest of epfd in fd.
-func addInterest(epfd, fd int, events uint32, data uint64) bool {
-	i := newInterest()
-	if i == 0 {
-		return false
-	}
-	e, t := &files[epfd], &files[fd]
-	// Appended: epoll_wait reports ready fds in the order they were added,
-	// as Linux's ready list does for fds that became ready together.
-	*interestAt(i) = interest{epfd: int32(epfd), fd: int32(fd), events: events, data: data, pending: true,
-		prevEp: e.epTail, nextFd: t.fdHead}
-	if e.epTail != 0 {
-		interestAt(e.epTail).nextEp = i
-	} else {
-		e.epHead = i
-	}
-	e.epTail, t.fdHead = i, i
-	return true
-}
-
-// findInterest returns epfd's interest in fd, or 0.
-func findInterest(epfd, fd int) int32 {
-	for i := files[fd].fdHead; i != 0; i = interestAt(i).nextFd {
-		if interestAt(i).epfd == int32(epfd) {
-			return i
-		}
-	}
-	return 0
-}
-
-// removeInterest unlinks interest i from both lists and frees it.
-func removeInterest(i int32) {
-	in := interestAt(i)
-	e, t := &files[in.epfd], &files[in.fd]
-	if in.prevEp != 0 {
-		interestAt(in.prevEp).nextEp = in.nextEp
-	} else {
-		e.epHead = in.nextEp
-	}
-	if in.nextEp != 0 {
-		interestAt(in.nextEp).prevEp = in.prevEp
-	} else {
-		e.epTail = in.prevEp
-	}
-	if t.fdHead == i {
-		t.fdHead = in.nextFd
-	} else {
-		for j := t.fdHead; j != 0; j = interestAt(j).nextFd {
-			if interestAt(j).nextFd == i {
-				interestAt(j).nextFd = in.nextFd
-				break
-			}
-		}
-	}
-	*in = interest{nextFd: freeInterest}
-	freeInterest = i
-}
 
 type file struct {
 	kind    uint8
@@ -160,7 +48,7 @@ func used() []file { return files[:filesHi] }
 // InitFiles opens stdin, stdout and stderr on the console.
 func InitFiles() {
 	for fd := 0; fd < 3; fd++ {
-		files[fd] = file{kind: kindConsole, flags: oRDWR}
+		files[fd] = file{kind: kindConsole, flags: linux.O_RDWR}
 	}
 	filesHi = 3
 }
@@ -176,9 +64,9 @@ func alloc(kind uint8, flags uint32) (int, bool) {
 	for fd := range files {
 		if files[fd].kind == kindFree {
 			filesHi = max(filesHi, fd+1)
-			files[fd] = file{kind: kind, flags: flags & (oNONBLOCK | oAPPEND | oACCMODE)}
-			if flags&oCLOEXEC != 0 {
-				files[fd].fdflags = fdCloexec
+			files[fd] = file{kind: kind, flags: flags & (linux.O_NONBLOCK | linux.O_APPEND | linux.O_ACCMODE)}
+			if flags&linux.O_CLOEXEC != 0 {
+				files[fd].fdflags = linux.FD_CLOEXEC
 			}
 			return fd, true
 		}
@@ -189,19 +77,19 @@ func alloc(kind uint8, flags uint32) (int, bool) {
 func read(fd int, buf, n uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	switch f.kind {
 	case kindServed:
-		return servedFD(sysRead, [6]uintptr{uintptr(fd), buf, n}, 0)
+		return toServer(linux.SYS_READ, [6]uintptr{uintptr(fd), buf, n}, arg0, 0, false)
 	case kindSocket:
-		return socketFD(sysRead, [6]uintptr{uintptr(fd), buf, n})
+		return toNet(linux.SYS_READ, [6]uintptr{uintptr(fd), buf, n})
 	case kindIRQ:
 		if f.count == 0 {
-			return errno(EAGAIN)
+			return linux.EAGAIN.Ret()
 		}
 		if n < 8 || !store64(buf, f.count) {
-			return errno(EINVAL)
+			return linux.EINVAL.Ret()
 		}
 		f.count = 0
 		return 8
@@ -209,44 +97,44 @@ func read(fd int, buf, n uintptr) uintptr {
 		return 0 // stdin is empty: EOF
 	case kindEventfd:
 		if n < 8 {
-			return errno(EINVAL)
+			return linux.EINVAL.Ret()
 		}
 		if f.count == 0 {
-			return errno(EAGAIN)
+			return linux.EAGAIN.Ret()
 		}
 		if !store64(buf, f.count) {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		f.count = 0
 		return 8
 	}
-	return errno(EINVAL)
+	return linux.EINVAL.Ret()
 }
 
 func write(fd int, buf, n uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	switch f.kind {
 	case kindServed:
-		return servedFD(sysWrite, [6]uintptr{uintptr(fd), buf, n}, 0)
+		return toServer(linux.SYS_WRITE, [6]uintptr{uintptr(fd), buf, n}, arg0, 0, false)
 	case kindSocket:
-		return socketFD(sysWrite, [6]uintptr{uintptr(fd), buf, n})
+		return toNet(linux.SYS_WRITE, [6]uintptr{uintptr(fd), buf, n})
 	case kindConsole:
 		b, ok := userBytes(buf, n, false)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		Console(fd, b)
 		return n
 	case kindEventfd:
 		if n < 8 {
-			return errno(EINVAL)
+			return linux.EINVAL.Ret()
 		}
 		v, ok := load64(buf)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		f.count += v
 		if v != 0 {
@@ -254,12 +142,12 @@ func write(fd int, buf, n uintptr) uintptr {
 		}
 		return 8
 	}
-	return errno(EINVAL)
+	return linux.EINVAL.Ret()
 }
 
 func writev(fd int, iov, cnt uintptr) uintptr {
 	if f := get(fd); f != nil && f.kind == kindSocket {
-		return socketFD(sysWritev, [6]uintptr{uintptr(fd), iov, cnt})
+		return toNet(linux.SYS_WRITEV, [6]uintptr{uintptr(fd), iov, cnt})
 	}
 	if f := get(fd); f != nil && f.kind == kindServed {
 		return firstIov(fd, iov, cnt, write) // one hand-off: a short write is allowed
@@ -268,7 +156,7 @@ func writev(fd int, iov, cnt uintptr) uintptr {
 	for i := uintptr(0); i < cnt; i++ {
 		base, n, ok := iovecAt(iov, i)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		r := write(fd, base, n)
 		if int(r) < 0 {
@@ -282,18 +170,18 @@ func writev(fd int, iov, cnt uintptr) uintptr {
 func pread(fd int, buf, n, off uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if f.kind == kindServed {
-		return servedFD(sysPread64, [6]uintptr{uintptr(fd), buf, n, off}, 0)
+		return toServer(linux.SYS_PREAD64, [6]uintptr{uintptr(fd), buf, n, off}, arg0, 0, false)
 	}
-	return errno(ESPIPE)
+	return linux.ESPIPE.Ret()
 }
 
 func closeFD(fd int) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if f.kind == kindSocket && !sharedHandle(fd) {
 		h := f.handle
@@ -306,44 +194,24 @@ func closeFD(fd int) uintptr {
 		*f = file{}
 		// The fd is free at once; the server releases its handle, and
 		// the caller waits for that (an error is ignored, as Linux does).
-		return handoff(sysClose, [6]uintptr{uintptr(h)})
+		return handoff(linux.SYS_CLOSE, [6]uintptr{uintptr(h)})
 	}
 	dropInterests(fd)
 	*f = file{}
 	return 0
 }
 
-// dropInterests removes a closed fd from every epoll instance and, when
-// it is an epoll instance, drops everything it watched. Call it before
-// the file is cleared.
-func dropInterests(fd int) {
-	for files[fd].fdHead != 0 {
-		removeInterest(files[fd].fdHead)
-	}
-	if files[fd].kind == kindEpoll {
-		for files[fd].epHead != 0 {
-			removeInterest(files[fd].epHead)
-		}
-	}
-}
-
-// Mode bits (include/uapi/linux/stat.h).
-const (
-	sIFCHR  = 0o020000
-	statLen = 144 // struct stat on x86-64
-)
-
 func fstat(fd int, buf uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if f.kind == kindServed {
-		return servedFD(sysFstat, [6]uintptr{uintptr(fd), buf}, 0)
+		return toServer(linux.SYS_FSTAT, [6]uintptr{uintptr(fd), buf}, arg0, 0, false)
 	}
-	b, ok := userBytes(buf, statLen, true)
+	b, ok := userBytes(buf, linux.SizeofStat, true)
 	if !ok {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	for i := range b {
 		b[i] = 0
@@ -351,9 +219,9 @@ func fstat(fd int, buf uintptr) uintptr {
 	mode := uint32(0o600)
 	switch f.kind {
 	case kindConsole:
-		mode = sIFCHR | 0o620
+		mode = linux.S_IFCHR | 0o620
 	case kindSocket:
-		mode = 0o140000 | 0o777 // S_IFSOCK
+		mode = linux.S_IFSOCK | 0o777
 	}
 	b[16] = 1 // st_nlink
 	b[24], b[25], b[26], b[27] = byte(mode), byte(mode>>8), byte(mode>>16), byte(mode>>24)
@@ -361,211 +229,47 @@ func fstat(fd int, buf uintptr) uintptr {
 	return 0
 }
 
-const atEmptyPath = 0x1000
-
-// fcntl commands (include/uapi/asm-generic/fcntl.h).
-const (
-	fGetFD = 1
-	fSetFD = 2
-	fGetFL = 3
-	fSetFL = 4
-)
-
 func fcntl(fd, cmd int, arg uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	switch cmd {
-	case fGetFD:
+	case linux.F_GETFD:
 		return uintptr(f.fdflags)
-	case fSetFD:
-		f.fdflags = uint8(arg & fdCloexec)
+	case linux.F_SETFD:
+		f.fdflags = uint8(arg & linux.FD_CLOEXEC)
 		return 0
-	case fGetFL:
+	case linux.F_GETFL:
 		if f.kind == kindServed {
 			return uintptr(f.flags)
 		}
-		return uintptr(f.flags | oRDWR)
-	case fSetFL:
-		f.flags = f.flags&^oNONBLOCK | uint32(arg)&oNONBLOCK
+		return uintptr(f.flags | linux.O_RDWR)
+	case linux.F_SETFL:
+		f.flags = f.flags&^linux.O_NONBLOCK | uint32(arg)&linux.O_NONBLOCK
 		return 0
-	case fDupfd, fDupfdCloexec:
+	case linux.F_DUPFD, linux.F_DUPFD_CLOEXEC:
 		for n := int(arg); n < MaxFDs; n++ {
 			if get(n) == nil {
 				flags := uint32(0)
-				if cmd == fDupfdCloexec {
-					flags = oCLOEXEC
+				if cmd == linux.F_DUPFD_CLOEXEC {
+					flags = linux.O_CLOEXEC
 				}
 				return dup(fd, n, flags)
 			}
 		}
-		return errno(EMFILE)
+		return linux.EMFILE.Ret()
 	}
-	return errno(EINVAL)
-}
-
-func eventfd(initval uint64, flags int) uintptr {
-	fd, ok := alloc(kindEventfd, uint32(flags))
-	if !ok {
-		return errno(EMFILE)
-	}
-	files[fd].count = initval
-	return uintptr(fd)
-}
-
-func epollCreate() uintptr {
-	fd, ok := alloc(kindEpoll, oCLOEXEC)
-	if !ok {
-		return errno(EMFILE)
-	}
-	return uintptr(fd)
-}
-
-func epollCtl(epfd, op, fd int, ev uintptr) uintptr {
-	e, t := get(epfd), get(fd)
-	if e == nil || t == nil {
-		return errno(EBADF)
-	}
-	if e.kind != kindEpoll || epfd == fd {
-		return errno(EINVAL)
-	}
-	if t.kind != kindEventfd && t.kind != kindSocket && t.kind != kindIRQ {
-		return errno(EPERM) // as Linux answers for regular files: Go then does blocking I/O
-	}
-	idx := findInterest(epfd, fd)
-	var events uint32
-	var data uint64
-	if op != epollCtlDel {
-		b, ok := userBytes(ev, epollEvSize, false)
-		if !ok {
-			return errno(EFAULT)
-		}
-		events = uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
-		data = le64(b[4:])
-	}
-	switch op {
-	case epollCtlAdd:
-		if idx != 0 {
-			return errno(EEXIST)
-		}
-		if !addInterest(epfd, fd, events, data) {
-			return errno(28) // ENOSPC: Linux's max_user_watches reached
-		}
-	case epollCtlMod:
-		if idx == 0 {
-			return errno(ENOENT)
-		}
-		in := interestAt(idx)
-		in.events, in.data, in.pending = events, data, true
-	case epollCtlDel:
-		if idx == 0 {
-			return errno(ENOENT)
-		}
-		removeInterest(idx)
-	default:
-		return errno(EINVAL)
-	}
-	pollWake()
-	return 0
-}
-
-// readiness of fd for an interest's events.
-func readiness(fd int32) uint32 {
-	f := &files[fd]
-	switch f.kind {
-	case kindEventfd:
-		r := uint32(epollOut)
-		if f.count > 0 {
-			r |= epollIn
-		}
-		return r
-	case kindIRQ:
-		if f.count > 0 {
-			return epollIn
-		}
-	case kindSocket:
-		return socks[f.handle].ready
-	}
-	return 0
-}
-
-// collect writes up to max ready events of epoll instance epfd to buf.
-func collect(epfd int, buf uintptr, max int) (int, bool) {
-	n := 0
-	for i := files[epfd].epHead; i != 0 && n < max; i = interestAt(i).nextEp {
-		in := interestAt(i)
-		r := readiness(in.fd) & (in.events | 0x18) // EPOLLERR|EPOLLHUP always count
-		if r == 0 || in.events&epollET != 0 && !in.pending {
-			continue
-		}
-		b, ok := userBytes(buf+uintptr(n)*epollEvSize, epollEvSize, true)
-		if !ok {
-			return n, false
-		}
-		b[0], b[1], b[2], b[3] = byte(r), byte(r>>8), byte(r>>16), byte(r>>24)
-		for k := 0; k < 8; k++ {
-			b[4+k] = byte(in.data >> (8 * k))
-		}
-		in.pending = false
-		n++
-	}
-	return n, true
-}
-
-// edge marks a readiness change of fd for edge-triggered interests and
-// wakes pollers that now have events.
-func edge(fd int) {
-	for i := files[fd].fdHead; i != 0; i = interestAt(i).nextFd {
-		interestAt(i).pending = true
-	}
-	pollWake()
-}
-
-// pollWake completes the epoll waits that now have events.
-func pollWake() {
-	for i := 1; i < Sched.Hi; i++ {
-		t := &Sched.T[i]
-		if t.State != sched.Blocked || t.Wait != sched.WaitPoll {
-			continue
-		}
-		if n, _ := collect(t.Obj, t.Buf, t.Max); n > 0 {
-			Sched.Wake(i, uintptr(n))
-		}
-	}
-}
-
-func epollWait(epfd int, buf uintptr, max, timeoutMS int) uintptr {
-	e := get(epfd)
-	if e == nil {
-		return errno(EBADF)
-	}
-	if e.kind != kindEpoll || max <= 0 {
-		return errno(EINVAL)
-	}
-	n, ok := collect(epfd, buf, max)
-	if !ok {
-		return errno(EFAULT)
-	}
-	if n > 0 || timeoutMS == 0 {
-		return uintptr(n)
-	}
-	var deadline int64
-	if timeoutMS > 0 {
-		deadline = nonzero(nowNS() + int64(timeoutMS)*1e6)
-	}
-	t := Sched.Block(sched.WaitPoll, deadline)
-	t.Obj, t.Buf, t.Max = epfd, buf, max
-	return 0
+	return linux.EINVAL.Ret()
 }
 
 func readv(fd int, iov, cnt uintptr) uintptr {
 	f := get(fd)
 	if f == nil {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	if f.kind == kindSocket {
-		return socketFD(sysReadv, [6]uintptr{uintptr(fd), iov, cnt})
+		return toNet(linux.SYS_READV, [6]uintptr{uintptr(fd), iov, cnt})
 	}
 	if f.kind == kindServed {
 		return firstIov(fd, iov, cnt, read) // one hand-off: a short read is allowed
@@ -574,7 +278,7 @@ func readv(fd int, iov, cnt uintptr) uintptr {
 	for i := uintptr(0); i < cnt; i++ {
 		base, n, ok := iovecAt(iov, i)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		r := read(fd, base, n)
 		if int(r) < 0 {
@@ -597,7 +301,7 @@ func firstIov(fd int, iov, cnt uintptr, op func(fd int, buf, n uintptr) uintptr)
 	for i := uintptr(0); i < cnt; i++ {
 		base, n, ok := iovecAt(iov, i)
 		if !ok {
-			return errno(EFAULT)
+			return linux.EFAULT.Ret()
 		}
 		if n != 0 {
 			return op(fd, base, n)
@@ -611,4 +315,80 @@ func iovecAt(iov, i uintptr) (base, n uintptr, ok bool) {
 	b, ok1 := load64(iov + 16*i)
 	l, ok2 := load64(iov + 16*i + 8)
 	return uintptr(b), uintptr(l), ok1 && ok2
+}
+
+// dup copies fd to the lowest free fd (newfd < 0) or to newfd.
+func dup(fd, newfd int, flags uint32) uintptr {
+	f := get(fd)
+	if f == nil || f.kind != kindConsole && f.kind != kindServed && f.kind != kindSocket {
+		return linux.EBADF.Ret()
+	}
+	if newfd >= MaxFDs {
+		return linux.EBADF.Ret()
+	}
+	if newfd < 0 {
+		n, ok := alloc(f.kind, 0)
+		if !ok {
+			return linux.EMFILE.Ret()
+		}
+		newfd = n
+	} else if get(newfd) != nil {
+		if r := closeFD(newfd); int(r) < 0 {
+			return r
+		}
+	}
+	files[newfd] = *f
+	filesHi = max(filesHi, newfd+1)
+	files[newfd].fdflags = 0
+	files[newfd].epHead, files[newfd].epTail, files[newfd].fdHead = 0, 0, 0 // the new fd is in no epoll instance
+	if flags&linux.O_CLOEXEC != 0 {
+		files[newfd].fdflags = linux.FD_CLOEXEC
+	}
+	return uintptr(newfd)
+}
+
+// sharedHandle reports whether another fd refers to fd's server handle.
+func sharedHandle(fd int) bool {
+	h, k := files[fd].handle, files[fd].kind
+	for i := range used() {
+		if i != fd && files[i].kind == k && files[i].handle == h {
+			return true
+		}
+	}
+	return false
+}
+
+// The table's handlers (table.go) of the fd calls.
+
+func sysRead(_ *trap.Frame, a [6]uintptr) uintptr   { return read(int(a[0]), a[1], a[2]) }
+func sysWrite(_ *trap.Frame, a [6]uintptr) uintptr  { return write(int(a[0]), a[1], a[2]) }
+func sysReadv(_ *trap.Frame, a [6]uintptr) uintptr  { return readv(int(a[0]), a[1], a[2]) }
+func sysWritev(_ *trap.Frame, a [6]uintptr) uintptr { return writev(int(a[0]), a[1], a[2]) }
+func sysPread64(_ *trap.Frame, a [6]uintptr) uintptr {
+	return pread(int(a[0]), a[1], a[2], a[3])
+}
+func sysClose(_ *trap.Frame, a [6]uintptr) uintptr { return closeFD(int(a[0])) }
+func sysFstat(_ *trap.Frame, a [6]uintptr) uintptr { return fstat(int(a[0]), a[1]) }
+func sysFcntl(_ *trap.Frame, a [6]uintptr) uintptr { return fcntl(int(a[0]), int(a[1]), a[2]) }
+func sysIoctl(*trap.Frame, [6]uintptr) uintptr     { return linux.ENOTTY.Ret() }
+
+func sysDup(_ *trap.Frame, a [6]uintptr) uintptr { return dup(int(int32(a[0])), -1, 0) }
+
+// sysDup2 of an fd onto itself checks it and does nothing.
+func sysDup2(_ *trap.Frame, a [6]uintptr) uintptr {
+	if a[0] == a[1] {
+		if get(int(int32(a[0]))) == nil {
+			return linux.EBADF.Ret()
+		}
+		return a[1]
+	}
+	return dup(int(int32(a[0])), int(int32(a[1])), 0)
+}
+
+// sysDup3 of an fd onto itself is EINVAL, unlike dup2.
+func sysDup3(_ *trap.Frame, a [6]uintptr) uintptr {
+	if a[0] == a[1] {
+		return linux.EINVAL.Ret()
+	}
+	return dup(int(int32(a[0])), int(int32(a[1])), uint32(a[2]))
 }

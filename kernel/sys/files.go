@@ -1,166 +1,112 @@
 package sys
 
-// File system calls: trap context routes them to the server goroutine
-// (handoff.go), translating file descriptors into the server's handles.
-
-// More syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl).
-const (
-	sysPwrite64   = 18
-	sysLseek      = 8
-	sysDup        = 32
-	sysDup2       = 33
-	sysFsync      = 74
-	sysFdatasync  = 75
-	sysFtruncate  = 77
-	sysChdir      = 80
-	sysFchdir     = 81
-	sysGetdents64 = 217
-	sysMkdirat    = 258
-	sysUnlinkat   = 263
-	sysRenameat   = 264
-	sysSymlinkat  = 266
-	sysFaccessat  = 269
-	sysDup3       = 292
-	sysRenameat2  = 316
-	sysFaccessat2 = 439
-	sysPipe2      = 293
-
-	atFdcwd       = -100
-	fDupfd        = 0
-	fDupfdCloexec = 1030
+import (
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/trap"
 )
 
+// File system calls: trap context routes them to the server goroutine
+// (handoff.go), translating file descriptors into the server's handles.
+// Most rows of the table need nothing else (route); the handlers here
+// are the calls with a case of their own.
+
+// route hands off a call whose row has no trap-side handler, to where
+// the row says, translating the fds the row marks.
+func route(nr uintptr, r *row, a [6]uintptr) uintptr {
+	if r.where&Network != 0 {
+		return toNet(nr, a)
+	}
+	return toServer(nr, a, r.fds, r.dirs, r.path)
+}
+
+// toServer hands off file system call nr. The arguments marked in fds
+// must be served files, those in dirs directories (or AT_FDCWD); they
+// become the server's handles. A call with a path gets ENOENT before the
+// file server starts (the runtime's own probes).
+func toServer(nr uintptr, a [6]uintptr, fds, dirs argMask, path bool) uintptr {
+	if path && !Serving() {
+		return linux.ENOENT.Ret()
+	}
+	for i := range a {
+		bit := argMask(1) << i
+		fd := int(int32(a[i]))
+		switch {
+		case fds&bit != 0:
+			h, e := handleOf(fd)
+			if e != 0 {
+				return e.Ret()
+			}
+			a[i] = uintptr(h)
+		case dirs&bit != 0 && fd != linux.AT_FDCWD:
+			f := get(fd)
+			if f == nil {
+				return linux.EBADF.Ret()
+			}
+			if f.kind != kindServed {
+				return linux.ENOTDIR.Ret()
+			}
+			a[i] = uintptr(f.handle)
+		}
+	}
+	return handoff(nr, a)
+}
+
 // handleOf returns the server handle behind a served fd.
-func handleOf(fd int) (int, uintptr) {
+func handleOf(fd int) (int, linux.Errno) {
 	f := get(fd)
 	switch {
 	case f == nil:
-		return 0, errno(EBADF)
+		return 0, linux.EBADF
 	case f.kind != kindServed:
-		return 0, errno(EINVAL)
+		return 0, linux.EINVAL
 	}
 	return f.handle, 0
 }
 
-// servedFD hands off a call whose argument i is a served file descriptor.
-func servedFD(nr uintptr, args [6]uintptr, i int) uintptr {
-	h, e := handleOf(int(int32(args[i])))
-	if e != 0 {
-		return e
+// sysNewfstatat answers fstatat(fd, "", AT_EMPTY_PATH) on a kernel fd
+// (console, socket...) itself, as fstat; the rest goes to the server.
+func sysNewfstatat(_ *trap.Frame, a [6]uintptr) uintptr {
+	if a[3]&linux.AT_EMPTY_PATH != 0 {
+		if f := get(int(int32(a[0]))); f != nil && f.kind != kindServed {
+			return fstat(int(int32(a[0])), a[2])
+		}
 	}
-	args[i] = uintptr(h)
-	return handoff(nr, args)
+	return toServer(linux.SYS_NEWFSTATAT, a, 0, arg0, true)
 }
 
-// atCall hands off a *at call whose arguments dirs are directory fds.
-func atCall(nr uintptr, args [6]uintptr, dirs ...int) uintptr {
+// sysRenameat2 is renameat when flags (a[4]) is 0.
+func sysRenameat2(_ *trap.Frame, a [6]uintptr) uintptr {
+	if a[4] != 0 {
+		return linux.EINVAL.Ret() // RENAME_NOREPLACE and friends: not yet
+	}
+	return toServer(linux.SYS_RENAMEAT2, a, 0, arg0|arg2, true)
+}
+
+// sysGetcwd answers "/" until the server, which keeps the working
+// directory, runs.
+func sysGetcwd(_ *trap.Frame, a [6]uintptr) uintptr {
 	if !Serving() {
-		return errno(ENOENT) // before the file server starts (the runtime's own probes)
+		return getcwd(a[0], a[1])
 	}
-	for _, i := range dirs {
-		fd := int(int32(args[i]))
-		if fd == atFdcwd {
-			continue
-		}
-		f := get(fd)
-		if f == nil {
-			return errno(EBADF)
-		}
-		if f.kind != kindServed {
-			return errno(20) // ENOTDIR
-		}
-		args[i] = uintptr(f.handle)
-	}
-	return handoff(nr, args)
+	return handoff(linux.SYS_GETCWD, a)
 }
 
-// fileCall routes the file-system calls; ok is false for other calls.
-func fileCall(nr uintptr, a [6]uintptr) (r uintptr, ok bool) {
-	switch nr {
-	case sysOpenat, sysNewfstatat, sysMkdirat, sysUnlinkat, sysReadlinkat, sysFaccessat, sysFaccessat2:
-		if nr == sysNewfstatat && a[3]&atEmptyPath != 0 {
-			if f := get(int(int32(a[0]))); f != nil && f.kind != kindServed {
-				return fstat(int(int32(a[0])), a[2]), true
-			}
-		}
-		return atCall(nr, a, 0), true
-	case sysRenameat, sysRenameat2:
-		if nr == sysRenameat2 && a[4] != 0 {
-			return errno(EINVAL), true // RENAME_NOREPLACE and friends: not yet
-		}
-		return atCall(sysRenameat, a, 0, 2), true
-	case sysSymlinkat:
-		return atCall(nr, a, 1), true
-	case sysChdir:
-		return atCall(nr, a), true
-	case sysGetcwd:
-		if !Serving() {
-			return getcwd(a[0], a[1]), true
-		}
-		return handoff(nr, a), true
-	case sysLseek, sysGetdents64, sysFchdir, sysFtruncate, sysPwrite64:
-		return servedFD(nr, a, 0), true
-	case sysFsync, sysFdatasync:
-		if _, e := handleOf(int(int32(a[0]))); e != 0 && get(int(int32(a[0]))) == nil {
-			return e, true
-		}
-		return 0, true
-	case sysDup:
-		return dup(int(int32(a[0])), -1, 0), true
-	case sysDup2:
-		if a[0] == a[1] {
-			if get(int(int32(a[0]))) == nil {
-				return errno(EBADF), true
-			}
-			return a[1], true
-		}
-		return dup(int(int32(a[0])), int(int32(a[1])), 0), true
-	case sysDup3:
-		if a[0] == a[1] {
-			return errno(EINVAL), true
-		}
-		return dup(int(int32(a[0])), int(int32(a[1])), uint32(a[2])), true
+func getcwd(buf, size uintptr) uintptr {
+	if size < 2 {
+		return linux.ERANGE.Ret()
 	}
-	return 0, false
+	b, ok := userBytes(buf, 2, true)
+	if !ok {
+		return linux.EFAULT.Ret()
+	}
+	b[0], b[1] = '/', 0
+	return 2
 }
 
-// dup copies fd to the lowest free fd (newfd < 0) or to newfd.
-func dup(fd, newfd int, flags uint32) uintptr {
-	f := get(fd)
-	if f == nil || f.kind != kindConsole && f.kind != kindServed && f.kind != kindSocket {
-		return errno(EBADF)
+// sysFsync checks the fd: files live in memory, there is nothing to sync.
+func sysFsync(_ *trap.Frame, a [6]uintptr) uintptr {
+	if get(int(int32(a[0]))) == nil {
+		return linux.EBADF.Ret()
 	}
-	if newfd >= MaxFDs {
-		return errno(EBADF)
-	}
-	if newfd < 0 {
-		n, ok := alloc(f.kind, 0)
-		if !ok {
-			return errno(EMFILE)
-		}
-		newfd = n
-	} else if get(newfd) != nil {
-		if r := closeFD(newfd); int(r) < 0 {
-			return r
-		}
-	}
-	files[newfd] = *f
-	filesHi = max(filesHi, newfd+1)
-	files[newfd].fdflags = 0
-	files[newfd].epHead, files[newfd].epTail, files[newfd].fdHead = 0, 0, 0 // the new fd is in no epoll instance
-	if flags&oCLOEXEC != 0 {
-		files[newfd].fdflags = fdCloexec
-	}
-	return uintptr(newfd)
-}
-
-// sharedHandle reports whether another fd refers to fd's server handle.
-func sharedHandle(fd int) bool {
-	h, k := files[fd].handle, files[fd].kind
-	for i := range used() {
-		if i != fd && files[i].kind == k && files[i].handle == h {
-			return true
-		}
-	}
-	return false
+	return 0
 }

@@ -1,6 +1,8 @@
 package sys
 
 import (
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/abi/unigo"
 	"unigo/kernel/sched"
 	"unigo/kernel/trap"
 )
@@ -16,20 +18,6 @@ import (
 // With one P, the hand-off costs no Go-scheduler latency: each side
 // enters its syscall through entersyscall, so the thread that wakes
 // finds the P in _Psyscall and takes it back at once (exitsyscallfast).
-
-// SysServe is unigo's own syscall number for the server's loop:
-// SysServe(doneID, result, record) completes request doneID (if it is
-// not NoRequest) and returns the next request's id, with the request
-// written to record as [id, nr, a0, a1, a2, a3, a4, a5].
-const (
-	SysServe = 1000
-	// SysTestKernelFault makes the kernel itself fault (a NULL read in trap
-	// context), to test the fatal-error path end to end, as Linux's
-	// sysrq-trigger "c" does. Nothing else uses it.
-	SysTestKernelFault = 1001
-	NoRequest          = ^uintptr(0)
-	RecordLen          = 8 // words
-)
 
 const maxRequests = sched.MaxThreads
 
@@ -61,7 +49,7 @@ func Serving() bool { return server.running }
 // handoff parks the current thread on request nr(args) for the server.
 func handoff(nr uintptr, args [6]uintptr) uintptr {
 	if !server.running {
-		return errno(ENOSYS)
+		return linux.ENOSYS.Ret()
 	}
 	id := -1
 	for i := range reqs {
@@ -122,7 +110,7 @@ func take(record uintptr) (int, bool) {
 	if qlen == 0 {
 		return 0, false
 	}
-	b, ok := userBytes(record, RecordLen*8, true)
+	b, ok := userBytes(record, unigo.RecordLen*8, true)
 	if !ok {
 		return 0, false
 	}
@@ -140,13 +128,13 @@ func take(record uintptr) (int, bool) {
 
 // next pops the next request for the server (take) as its record:
 // [id, nr, a0..a5].
-func next() ([RecordLen]uintptr, bool) {
+func next() ([unigo.RecordLen]uintptr, bool) {
 	for qlen > 0 {
 		id := queue[qhead]
 		r := &reqs[id]
 		h, isSocket := socketOf(r)
 		if isSocket && !socks[h].created {
-			if r.nr == sysClose|NetCall {
+			if r.nr == linux.SYS_CLOSE|unigo.NetCall {
 				qhead, qlen = (qhead+1)%maxRequests, qlen-1
 				socks[h] = sock{}
 				r.used = false
@@ -155,21 +143,21 @@ func next() ([RecordLen]uintptr, bool) {
 			}
 			c := &socks[h].create
 			socks[h].created = true
-			return [RecordLen]uintptr{createID, sysSocket | NetCall, uintptr(c[0]), uintptr(c[1]), uintptr(c[2]), uintptr(h)}, true
+			return [unigo.RecordLen]uintptr{createID, linux.SYS_SOCKET | unigo.NetCall, uintptr(c[0]), uintptr(c[1]), uintptr(c[2]), uintptr(h)}, true
 		}
 		qhead, qlen = (qhead+1)%maxRequests, qlen-1
-		if isSocket && r.nr == sysClose|NetCall {
+		if isSocket && r.nr == linux.SYS_CLOSE|unigo.NetCall {
 			socks[h] = sock{} // the server closes it before anything queued later
 		}
-		return [RecordLen]uintptr{uintptr(id), r.nr, r.args[0], r.args[1], r.args[2], r.args[3], r.args[4], r.args[5]}, true
+		return [unigo.RecordLen]uintptr{uintptr(id), r.nr, r.args[0], r.args[1], r.args[2], r.args[3], r.args[4], r.args[5]}, true
 	}
-	return [RecordLen]uintptr{}, false
+	return [unigo.RecordLen]uintptr{}, false
 }
 
 // socketOf returns the handle of r's socket: every socket request names
 // it first.
 func socketOf(r *request) (int, bool) {
-	if r.nr&NetCall == 0 {
+	if r.nr&unigo.NetCall == 0 {
 		return 0, false
 	}
 	h := int(r.args[0])
@@ -206,15 +194,15 @@ func serve(f *trap.Frame) uintptr {
 // a successful openat returns a server handle, for which the kernel now
 // allocates the file descriptor.
 func completed(r *request, result uintptr) uintptr {
-	if int(result) >= 0 && r.nr == sysAccept4|NetCall {
+	if int(result) >= 0 && r.nr == linux.SYS_ACCEPT4|unigo.NetCall {
 		return completedAccept(r, result)
 	}
-	if r.nr != sysOpenat || int(result) < 0 {
+	if r.nr != linux.SYS_OPENAT || int(result) < 0 {
 		return result
 	}
 	fd, ok := alloc(kindServed, uint32(r.args[2]))
 	if !ok {
-		return errno(EMFILE) // the server's handle leaks until exit; rare
+		return linux.EMFILE.Ret() // the server's handle leaks until exit; rare
 	}
 	files[fd].handle = int(result)
 	return uintptr(fd)

@@ -1,61 +1,17 @@
 package sys
 
 import (
+	"unigo/kernel/abi/linux"
 	"unigo/kernel/kfmt"
 	"unigo/kernel/sched"
 	"unigo/kernel/trap"
 )
 
-// Signal numbers and codes (include/uapi/asm-generic/signal.h, siginfo.h).
-const (
-	SIGILL  = 4
-	SIGTRAP = 5
-	SIGABRT = 6
-	SIGBUS  = 7
-	SIGFPE  = 8
-	SIGKILL = 9
-	SIGSEGV = 11
-	SIGPIPE = 13
-	SIGURG  = 23
+// Signals: actions, masks, the alternate stack, delivery through a Linux
+// rt_sigframe, and rt_sigreturn.
 
-	SEGV_MAPERR = 1
-	SEGV_ACCERR = 2
-	FPE_INTDIV  = 1
-	ILL_ILLOPN  = 2
-	TRAP_BRKPT  = 1
-	SI_KERNEL   = 0x80
-	siTkill     = -6
-
-	sigDFL = 0
-	sigIGN = 1
-
-	saNodefer   = 0x40000000
-	saOnstack   = 0x08000000
-	saResetHand = 0x80000000
-)
-
-// Signal frame layout (arch/x86/include/uapi/asm/sigcontext.h, ucontext.h,
-// arch/x86/kernel/signal_64.c): the handler's RSP points at pretcode, the
-// restorer address it returns to; then the ucontext, then the siginfo.
-// The FXSAVE image goes below the frame, 64-byte aligned.
-const (
-	ucFlags    = 0
-	ucStack    = 16 // ss_sp, ss_flags, ss_size
-	ucMcontext = 40 // struct sigcontext: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags, csgsfs, err, trapno, oldmask, cr2, fpstate
-	ucSigmask  = 296
-	ucSize     = 304
-	siginfoLen = 128
-	frameLen   = 8 + ucSize + siginfoLen
-	redZone    = 128 // the System V ABI's red zone below RSP
-	mcRIP      = 16 * 8
-	mcEFL      = 17 * 8
-	mcCSGSFS   = 18 * 8
-	mcErr      = 19 * 8
-	mcTrapno   = 20 * 8
-	mcOldmask  = 21 * 8
-	mcCR2      = 22 * 8
-	mcFpstate  = 23 * 8
-)
+// frameLen is the rt_sigframe's size: pretcode, the ucontext, the siginfo.
+const frameLen = 8 + linux.SizeofUcontext + linux.SizeofSiginfo
 
 // mcRegs lists the sigcontext's first 16 slots in order.
 func mcRegs(f *trap.Frame) [16]*uintptr {
@@ -63,12 +19,12 @@ func mcRegs(f *trap.Frame) [16]*uintptr {
 		&f.DI, &f.SI, &f.BP, &f.BX, &f.DX, &f.AX, &f.CX, &f.RSP}
 }
 
-func bit(sig int) uint64 { return 1 << uint(sig-1) }
+func bit(sig linux.Signal) uint64 { return 1 << uint(sig-1) }
 
 // Kill sends sig to the thread with tid (tgkill, tkill); 0 means any thread.
-func kill(tid, sig int) uintptr {
-	if sig < 0 || sig >= len(sigs) {
-		return errno(EINVAL)
+func kill(tid int, sig linux.Signal) uintptr {
+	if sig < 0 || int(sig) >= len(sigs) {
+		return linux.EINVAL.Ret()
 	}
 	for i := 1; i < Sched.Hi; i++ {
 		t := &Sched.T[i]
@@ -80,12 +36,12 @@ func kill(tid, sig int) uintptr {
 		}
 		t.Pending |= bit(sig)
 		waitsForServer := t.Wait == sched.WaitHandoff || t.Wait == sched.WaitServe || t.Wait == sched.WaitSlot
-		if t.State == sched.Blocked && !waitsForServer && t.SigMask&bit(sig) == 0 && sigs[sig].handler > sigIGN {
-			Sched.Wake(i, errno(EINTR)) // interrupt the wait, as Linux does
+		if t.State == sched.Blocked && !waitsForServer && t.SigMask&bit(sig) == 0 && sigs[sig].handler > linux.SIG_IGN {
+			Sched.Wake(i, linux.EINTR.Ret()) // interrupt the wait, as Linux does
 		}
 		return 0
 	}
-	return errno(3) // ESRCH
+	return linux.ESRCH.Ret()
 }
 
 // DeliverPending runs, on the way out of the kernel, the handler of the
@@ -99,46 +55,46 @@ func DeliverPending(f *trap.Frame) {
 	if ready == 0 {
 		return
 	}
-	for sig := 1; sig < len(sigs); sig++ {
+	for sig := linux.Signal(1); int(sig) < len(sigs); sig++ {
 		if ready&bit(sig) == 0 {
 			continue
 		}
 		t.Pending &^= bit(sig)
 		switch h := sigs[sig].handler; {
-		case h == sigIGN, h == sigDFL && ignoredByDefault(sig):
+		case h == linux.SIG_IGN, h == linux.SIG_DFL && ignoredByDefault(sig):
 			continue
-		case h == sigDFL:
+		case h == linux.SIG_DFL:
 			Killed(f, sig, 0, 0)
 		}
-		if !deliver(f, t, sig, siTkill, 1, 0) {
-			Killed(f, SIGSEGV, 0, 0)
+		if !deliver(f, t, sig, linux.SI_TKILL, 1, 0) {
+			Killed(f, linux.SIGSEGV, 0, 0)
 		}
 		return
 	}
 }
 
-func ignoredByDefault(sig int) bool {
-	return sig == SIGURG || sig == 17 /* SIGCHLD */ || sig == 28 /* SIGWINCH */
+func ignoredByDefault(sig linux.Signal) bool {
+	return sig == linux.SIGURG || sig == linux.SIGCHLD || sig == linux.SIGWINCH
 }
 
 // Fault turns a CPU exception in the program into the signal Linux sends:
 // the runtime's handler makes it a Go panic (nil dereference, division).
-func Fault(f *trap.Frame, sig, code int, addr uintptr) {
+func Fault(f *trap.Frame, sig linux.Signal, code int, addr uintptr) {
 	t := Sched.Current()
 	h := sigs[sig].handler
-	if h <= sigIGN || t.SigMask&bit(sig) != 0 || !deliver(f, t, sig, code, addr, f.Err) {
+	if h <= linux.SIG_IGN || t.SigMask&bit(sig) != 0 || !deliver(f, t, sig, code, addr, f.Err) {
 		Killed(f, sig, code, addr) // as Linux's force_sig: no handler, or it cannot run
 	}
 }
 
 // deliver builds a Linux rt_sigframe on the thread's stack and points f
 // at the handler. It reports false if the frame cannot be written.
-func deliver(f *trap.Frame, t *sched.Thread, sig, code int, addr uintptr, errCode uintptr) bool {
+func deliver(f *trap.Frame, t *sched.Thread, sig linux.Signal, code int, addr uintptr, errCode uintptr) bool {
 	act := sigs[sig]
-	sp := f.RSP - redZone
+	sp := f.RSP - linux.RedZone
 	alt := t.AltStack
 	onAlt := alt[0] != 0 && f.RSP > alt[0] && f.RSP <= alt[0]+alt[2]
-	if act.flags&saOnstack != 0 && alt[0] != 0 && !onAlt {
+	if act.flags&linux.SA_ONSTACK != 0 && alt[0] != 0 && !onAlt {
 		sp = alt[0] + alt[2]
 	}
 	d := sigFrame{sig: sig, code: code, addr: addr, errCode: errCode, restorer: act.restorer, alt: alt, mask: t.SigMask}
@@ -152,11 +108,11 @@ func deliver(f *trap.Frame, t *sched.Thread, sig, code int, addr uintptr, errCod
 	copyFX(d.fp, f.FX) // the interrupted SSE state, saved at kernel entry
 
 	t.SigMask |= act.mask
-	if act.flags&saNodefer == 0 {
+	if act.flags&linux.SA_NODEFER == 0 {
 		t.SigMask |= bit(sig)
 	}
-	if act.flags&saResetHand != 0 {
-		sigs[sig].handler = sigDFL
+	if act.flags&linux.SA_RESETHAND != 0 {
+		sigs[sig].handler = linux.SIG_DFL
 	}
 	f.RSP = d.frame
 	f.RIP = uintptr(act.handler)
@@ -168,12 +124,13 @@ func deliver(f *trap.Frame, t *sched.Thread, sig, code int, addr uintptr, errCod
 // Offsets in the rt_sigframe.
 const (
 	frameUC   = 8
-	frameInfo = frameUC + ucSize
+	frameInfo = frameUC + linux.SizeofUcontext
 )
 
 // sigFrame is what one delivery writes, besides the registers.
 type sigFrame struct {
-	sig, code      int
+	sig            linux.Signal
+	code           int
 	addr, errCode  uintptr
 	restorer, mask uint64
 	alt            [3]uintptr
@@ -192,26 +149,26 @@ func buildSigFrame(b []byte, f *trap.Frame, d *sigFrame) {
 	clear(b)
 	put64(b, 0, d.restorer) // pretcode: the handler returns into the restorer
 	uc := uintptr(frameUC)
-	put64(b, uc+ucStack, uint64(d.alt[0]))
-	put64(b, uc+ucStack+8, uint64(d.alt[1]))
-	put64(b, uc+ucStack+16, uint64(d.alt[2]))
-	mc := uc + ucMcontext
+	put64(b, uc+linux.UcStack, uint64(d.alt[0]))
+	put64(b, uc+linux.UcStack+8, uint64(d.alt[1]))
+	put64(b, uc+linux.UcStack+16, uint64(d.alt[2]))
+	mc := uc + linux.UcMcontext
 	for i, r := range mcRegs(f) {
 		put64(b, mc+uintptr(i)*8, uint64(*r))
 	}
-	put64(b, mc+mcRIP, uint64(f.RIP))
-	put64(b, mc+mcEFL, uint64(f.RFLAGS))
-	put64(b, mc+mcCSGSFS, uint64(f.CS)|uint64(f.SS)<<48)
-	put64(b, mc+mcErr, uint64(d.errCode))
-	put64(b, mc+mcTrapno, uint64(f.Vector))
-	put64(b, mc+mcOldmask, d.mask)
-	put64(b, mc+mcCR2, uint64(d.addr))
-	put64(b, mc+mcFpstate, uint64(d.fp))
-	put64(b, uc+ucSigmask, d.mask)
+	put64(b, mc+linux.McRIP, uint64(f.RIP))
+	put64(b, mc+linux.McEFL, uint64(f.RFLAGS))
+	put64(b, mc+linux.McCSGSFS, uint64(f.CS)|uint64(f.SS)<<48)
+	put64(b, mc+linux.McErr, uint64(d.errCode))
+	put64(b, mc+linux.McTrapno, uint64(f.Vector))
+	put64(b, mc+linux.McOldmask, d.mask)
+	put64(b, mc+linux.McCR2, uint64(d.addr))
+	put64(b, mc+linux.McFpstate, uint64(d.fp))
+	put64(b, uc+linux.UcSigmask, d.mask)
 	info := uintptr(frameInfo)
 	put64(b, info, uint64(uint32(d.sig))) // si_signo; si_errno = 0
 	put64(b, info+8, uint64(uint32(int32(d.code))))
-	if d.code == siTkill {
+	if d.code == linux.SI_TKILL {
 		put64(b, info+16, 1) // si_pid = 1, si_uid = 0
 	} else {
 		put64(b, info+16, uint64(d.addr)) // si_addr
@@ -222,23 +179,23 @@ func buildSigFrame(b []byte, f *trap.Frame, d *sigFrame) {
 // returns the FXSAVE image's address and the signal mask to restore.
 func restoreSigFrame(b []byte, f *trap.Frame) (fp uintptr, mask uint64) {
 	get := func(off uintptr) uintptr { return uintptr(le64(b[off:])) }
-	mc := uintptr(ucMcontext)
+	mc := uintptr(linux.UcMcontext)
 	for i, r := range mcRegs(f) {
 		*r = get(mc + uintptr(i)*8)
 	}
-	f.RIP = get(mc + mcRIP)
+	f.RIP = get(mc + linux.McRIP)
 	// Only the arithmetic flags, TF, DF and AC come from the frame; IF stays on.
 	const userFlags = 0x0CD5 | 1<<8 | 1<<18
-	f.RFLAGS = f.RFLAGS&^userFlags | get(mc+mcEFL)&userFlags | trap.FlagIF
-	return get(mc + mcFpstate), uint64(get(ucSigmask)) &^ (bit(SIGKILL) | bit(19))
+	f.RFLAGS = f.RFLAGS&^userFlags | get(mc+linux.McEFL)&userFlags | trap.FlagIF
+	return get(mc + linux.McFpstate), uint64(get(linux.UcSigmask)) &^ (bit(linux.SIGKILL) | bit(linux.SIGSTOP))
 }
 
 // rtSigreturn restores the context saved by deliver; RSP points just past
 // pretcode, at the ucontext the handler may have edited (async preemption does).
 func rtSigreturn(f *trap.Frame) {
-	b, ok := userBytes(f.RSP, ucSize, false)
+	b, ok := userBytes(f.RSP, linux.SizeofUcontext, false)
 	if !ok {
-		Killed(f, SIGSEGV, SI_KERNEL, f.RSP)
+		Killed(f, linux.SIGSEGV, linux.SI_KERNEL, f.RSP)
 	}
 	fp, mask := restoreSigFrame(b, f)
 	if fp != 0 {
@@ -255,7 +212,7 @@ const mxcsrValid = 0xFFFF
 
 // Killed ends the program as a signal would on Linux: a report on stderr
 // and exit status 128+sig (what a shell shows for a process killed by sig).
-func Killed(f *trap.Frame, sig, code int, addr uintptr) {
+func Killed(f *trap.Frame, sig linux.Signal, code int, addr uintptr) {
 	var b kfmt.Buf
 	b.Str("unigo: program killed by signal ").Udec(uint64(sig)).Str(" (").Str(signalName(sig)).
 		Str(") code ").Dec(int64(code)).Str(" addr ").Hex(uint64(addr)).Byte('\n')
@@ -263,28 +220,134 @@ func Killed(f *trap.Frame, sig, code int, addr uintptr) {
 	if KillHook != nil {
 		KillHook(f, addr)
 	}
-	Exit(128 + sig)
+	Exit(128 + int(sig))
 }
 
 // KillHook reports the context of a killed program (set by package kernel at boot).
 var KillHook func(f *trap.Frame, addr uintptr)
 
-func signalName(sig int) string {
+func signalName(sig linux.Signal) string {
 	switch sig {
-	case SIGILL:
+	case linux.SIGILL:
 		return "SIGILL"
-	case SIGTRAP:
+	case linux.SIGTRAP:
 		return "SIGTRAP"
-	case SIGABRT:
+	case linux.SIGABRT:
 		return "SIGABRT"
-	case SIGBUS:
+	case linux.SIGBUS:
 		return "SIGBUS"
-	case SIGFPE:
+	case linux.SIGFPE:
 		return "SIGFPE"
-	case SIGKILL:
+	case linux.SIGKILL:
 		return "SIGKILL"
-	case SIGSEGV:
+	case linux.SIGSEGV:
 		return "SIGSEGV"
 	}
 	return "signal"
 }
+
+type sigaction struct{ handler, flags, restorer, mask uint64 }
+
+func rtSigaction(sig linux.Signal, act, oact uintptr) uintptr {
+	if sig < 1 || int(sig) >= len(sigs) {
+		return linux.EINVAL.Ret()
+	}
+	old := sigs[sig]
+	if act != 0 {
+		if sig == linux.SIGKILL || sig == linux.SIGSTOP {
+			return linux.EINVAL.Ret()
+		}
+		b, ok := userBytes(act, 32, false)
+		if !ok {
+			return linux.EFAULT.Ret()
+		}
+		sigs[sig] = sigaction{le64(b[0:]), le64(b[8:]), le64(b[16:]), le64(b[24:])}
+	}
+	if oact != 0 {
+		if !store64(oact, old.handler) || !store64(oact+8, old.flags) || !store64(oact+16, old.restorer) || !store64(oact+24, old.mask) {
+			return linux.EFAULT.Ret()
+		}
+	}
+	return 0
+}
+
+func le64(b []byte) uint64 {
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+func rtSigprocmask(how int, set, oset uintptr) uintptr {
+	t := Sched.Current()
+	old := t.SigMask
+	if set != 0 {
+		m, ok := load64(set)
+		if !ok {
+			return linux.EFAULT.Ret()
+		}
+		switch how {
+		case linux.SIG_BLOCK:
+			t.SigMask |= m
+		case linux.SIG_UNBLOCK:
+			t.SigMask &^= m
+		case linux.SIG_SETMASK:
+			t.SigMask = m
+		default:
+			return linux.EINVAL.Ret()
+		}
+	}
+	if oset != 0 && !store64(oset, old) {
+		return linux.EFAULT.Ret()
+	}
+	return 0
+}
+
+func sigaltstack(ss, oss uintptr) uintptr {
+	t := Sched.Current()
+	if oss != 0 {
+		flags := t.AltStack[1]
+		if t.AltStack[0] == 0 {
+			flags = linux.SS_DISABLE
+		}
+		if !store64(oss, uint64(t.AltStack[0])) || !store64(oss+8, uint64(flags)) || !store64(oss+16, uint64(t.AltStack[2])) {
+			return linux.EFAULT.Ret()
+		}
+	}
+	if ss != 0 {
+		sp, ok1 := load64(ss)
+		flags, ok2 := load64(ss + 8)
+		size, ok3 := load64(ss + 16)
+		if !ok1 || !ok2 || !ok3 {
+			return linux.EFAULT.Ret()
+		}
+		if flags&linux.SS_DISABLE != 0 {
+			t.AltStack = [3]uintptr{}
+		} else {
+			t.AltStack = [3]uintptr{uintptr(sp), uintptr(flags), uintptr(size)}
+		}
+	}
+	return 0
+}
+
+// The table's handlers (table.go) of the signal calls.
+
+func sysRtSigaction(_ *trap.Frame, a [6]uintptr) uintptr {
+	return rtSigaction(linux.Signal(a[0]), a[1], a[2])
+}
+func sysRtSigprocmask(_ *trap.Frame, a [6]uintptr) uintptr {
+	return rtSigprocmask(int(a[0]), a[1], a[2])
+}
+
+// sysRtSigreturn returns the restored AX: every register comes from the
+// signal frame.
+func sysRtSigreturn(f *trap.Frame, _ [6]uintptr) uintptr {
+	rtSigreturn(f)
+	return f.AX
+}
+func sysSigaltstack(_ *trap.Frame, a [6]uintptr) uintptr { return sigaltstack(a[0], a[1]) }
+func sysTgkill(_ *trap.Frame, a [6]uintptr) uintptr {
+	return kill(int(a[1]), linux.Signal(a[2]))
+}
+func sysTkill(_ *trap.Frame, a [6]uintptr) uintptr { return kill(int(a[0]), linux.Signal(a[1])) }
+
+// sysKill signals the one process, whatever the pid: any thread takes it.
+func sysKill(_ *trap.Frame, a [6]uintptr) uintptr { return kill(0, linux.Signal(a[1])) }

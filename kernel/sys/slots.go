@@ -1,6 +1,8 @@
 package sys
 
 import (
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/abi/unigo"
 	"unigo/kernel/sched"
 	"unigo/kernel/trap"
 )
@@ -62,7 +64,7 @@ func restartCall(f *trap.Frame, nr uintptr) {
 func slotFreed() {
 	for deferred.n > 0 {
 		h := int(deferred.handles[deferred.n-1])
-		if !post(sysClose|NetCall, [6]uintptr{uintptr(h)}) {
+		if !post(linux.SYS_CLOSE|unigo.NetCall, [6]uintptr{uintptr(h)}) {
 			return
 		}
 		deferred.n--

@@ -5,6 +5,10 @@ import (
 
 	"unigo/kernel/sched"
 	"unigo/kernel/trap"
+
+	"unigo/kernel/abi/linux"
+
+	"unigo/kernel/abi/unigo"
 )
 
 // resetHandoff clears the hand-off's tables and the scheduler, with
@@ -23,7 +27,7 @@ func resetHandoff() {
 // fillRequests takes every request slot, as a burst of posts would.
 func fillRequests() {
 	for i := range reqs {
-		reqs[i] = request{used: true, slot: -1, nr: sysSocket | NetCall}
+		reqs[i] = request{used: true, slot: -1, nr: linux.SYS_SOCKET | unigo.NetCall}
 		enqueue(i)
 	}
 }
@@ -49,14 +53,14 @@ func TestFullRequestTableRestartsTheCall(t *testing.T) {
 	fillRequests()
 
 	const rip = 0x401002
-	f := trap.Frame{AX: sysConnect, DI: uintptr(fd), RIP: rip}
+	f := trap.Frame{AX: linux.SYS_CONNECT, DI: uintptr(fd), RIP: rip}
 	Dispatch(&f)
 	cur := Sched.Current()
 	if cur.State != sched.Blocked || cur.Wait != sched.WaitSlot {
 		t.Fatalf("connect with a full table: thread state %d wait %d, want Blocked/WaitSlot", cur.State, cur.Wait)
 	}
-	if f.AX != sysConnect || f.RIP != rip-syscallInsnLen {
-		t.Fatalf("restarted frame: AX %d RIP %#x, want AX %d RIP %#x (the syscall again)", f.AX, f.RIP, sysConnect, rip-syscallInsnLen)
+	if f.AX != linux.SYS_CONNECT || f.RIP != rip-syscallInsnLen {
+		t.Fatalf("restarted frame: AX %d RIP %#x, want AX %d RIP %#x (the syscall again)", f.AX, f.RIP, linux.SYS_CONNECT, rip-syscallInsnLen)
 	}
 	if restart.pending {
 		t.Errorf("restart.pending still set after Dispatch")
@@ -69,8 +73,8 @@ func TestFullRequestTableRestartsTheCall(t *testing.T) {
 	qhead, qlen = 1, qlen-1 // the server took request 0 ...
 	reqs[0].used = false    // ... and completed it
 	slotFreed()
-	if got := Sched.T[slot]; got.State != sched.Runnable || got.Frame.AX != sysConnect || got.Frame.RIP != rip-syscallInsnLen {
-		t.Errorf("after a slot freed: state %d AX %d RIP %#x, want Runnable, AX %d, RIP %#x", got.State, got.Frame.AX, got.Frame.RIP, sysConnect, rip-syscallInsnLen)
+	if got := Sched.T[slot]; got.State != sched.Runnable || got.Frame.AX != linux.SYS_CONNECT || got.Frame.RIP != rip-syscallInsnLen {
+		t.Errorf("after a slot freed: state %d AX %d RIP %#x, want Runnable, AX %d, RIP %#x", got.State, got.Frame.AX, got.Frame.RIP, linux.SYS_CONNECT, rip-syscallInsnLen)
 	}
 	if restart.waiters != 0 {
 		t.Errorf("restart.waiters = %d, want 0", restart.waiters)
@@ -89,7 +93,7 @@ func TestFullRequestTableDefersClose(t *testing.T) {
 	socks[h].created = true
 	fillRequests()
 
-	f := trap.Frame{AX: sysClose, DI: uintptr(fd)}
+	f := trap.Frame{AX: linux.SYS_CLOSE, DI: uintptr(fd)}
 	Dispatch(&f)
 	if f.AX != 0 || Sched.Current().State != sched.Running {
 		t.Fatalf("close with a full table = %#x, thread state %d: want 0 at once, still running", f.AX, Sched.Current().State)
@@ -106,7 +110,7 @@ func TestFullRequestTableDefersClose(t *testing.T) {
 	if !socks[h].used || deferred.n != 0 {
 		t.Fatalf("after a slot freed: handle used %v, deferred %d; want still reserved, none deferred", socks[h].used, deferred.n)
 	}
-	if r := reqs[0]; !r.used || r.nr != sysClose|NetCall || r.args[0] != h || qlen != maxRequests || queue[(qhead+qlen-1)%maxRequests] != 0 {
+	if r := reqs[0]; !r.used || r.nr != linux.SYS_CLOSE|unigo.NetCall || r.args[0] != h || qlen != maxRequests || queue[(qhead+qlen-1)%maxRequests] != 0 {
 		t.Errorf("request 0 = %+v (queued last: %v), want the close of handle %d, queued last", r, queue[(qhead+qlen-1)%maxRequests] == 0, h)
 	}
 }
@@ -119,7 +123,7 @@ func TestSocketCreatedBeforeItsFirstRequest(t *testing.T) {
 	resetHandoff()
 	defer resetHandoff()
 	server.running = true
-	f := trap.Frame{AX: sysSocket, DI: afInet, SI: sockStream}
+	f := trap.Frame{AX: linux.SYS_SOCKET, DI: linux.AF_INET, SI: linux.SOCK_STREAM}
 	Dispatch(&f)
 	fd := int(f.AX)
 	if int(f.AX) < 0 || qlen != 0 {
@@ -127,12 +131,12 @@ func TestSocketCreatedBeforeItsFirstRequest(t *testing.T) {
 	}
 	h := files[fd].handle
 	connect := [6]uintptr{uintptr(h), 0x1000, 16}
-	reqs[0] = request{used: true, slot: 1, nr: sysConnect | NetCall, args: connect}
+	reqs[0] = request{used: true, slot: 1, nr: linux.SYS_CONNECT | unigo.NetCall, args: connect}
 	enqueue(0)
 
-	want := [][RecordLen]uintptr{
-		{createID, sysSocket | NetCall, afInet, sockStream, 0, uintptr(h)},
-		{0, sysConnect | NetCall, uintptr(h), 0x1000, 16},
+	want := [][unigo.RecordLen]uintptr{
+		{createID, linux.SYS_SOCKET | unigo.NetCall, linux.AF_INET, linux.SOCK_STREAM, 0, uintptr(h)},
+		{0, linux.SYS_CONNECT | unigo.NetCall, uintptr(h), 0x1000, 16},
 	}
 	for i, w := range want {
 		if got, ok := next(); !ok || got != w {
@@ -145,11 +149,11 @@ func TestSocketCreatedBeforeItsFirstRequest(t *testing.T) {
 	reqs[0].used = false
 
 	// A socket closed before its first request: the close is dropped.
-	f = trap.Frame{AX: sysSocket, DI: afInet, SI: sockDgram}
+	f = trap.Frame{AX: linux.SYS_SOCKET, DI: linux.AF_INET, SI: linux.SOCK_DGRAM}
 	Dispatch(&f)
 	fd2 := int(f.AX)
 	h2 := files[fd2].handle
-	f = trap.Frame{AX: sysClose, DI: uintptr(fd2)}
+	f = trap.Frame{AX: linux.SYS_CLOSE, DI: uintptr(fd2)}
 	Dispatch(&f)
 	if !socks[h2].used {
 		t.Fatalf("handle %d free before the close was taken", h2)
@@ -163,14 +167,14 @@ func TestSocketCreatedBeforeItsFirstRequest(t *testing.T) {
 
 	// Closing the created socket: its handle stays reserved until the
 	// close is taken, then the server gets the close.
-	f = trap.Frame{AX: sysClose, DI: uintptr(fd)}
+	f = trap.Frame{AX: linux.SYS_CLOSE, DI: uintptr(fd)}
 	Dispatch(&f)
-	f = trap.Frame{AX: sysSocket, DI: afInet, SI: sockStream}
+	f = trap.Frame{AX: linux.SYS_SOCKET, DI: linux.AF_INET, SI: linux.SOCK_STREAM}
 	Dispatch(&f)
 	if h3 := files[int(f.AX)].handle; h3 == h {
 		t.Fatalf("handle %d reused while its close is queued", h)
 	}
-	if got, ok := next(); !ok || got[1] != sysClose|NetCall || got[2] != uintptr(h) {
+	if got, ok := next(); !ok || got[1] != linux.SYS_CLOSE|unigo.NetCall || got[2] != uintptr(h) {
 		t.Fatalf("next() = %v, %v; want the close of handle %d", got, ok, h)
 	}
 	if socks[h].used {

@@ -1,5 +1,11 @@
 package sys
 
+import (
+	"unigo/kernel/abi/linux"
+	"unigo/kernel/abi/unigo"
+	"unigo/kernel/trap"
+)
+
 // Socket calls are handed to the server goroutine (package net answers
 // them over gVisor's netstack). Readiness comes back through SysNotify,
 // which the netstack's waiter callbacks call, and flows into epoll.
@@ -13,56 +19,11 @@ package sys
 // it), and the addresses come from a cache the server keeps up to date
 // (SysSockAddr).
 
-// Socket syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl).
-const (
-	sysSocket      = 41
-	sysConnect     = 42
-	sysAccept      = 43
-	sysSendto      = 44
-	sysRecvfrom    = 45
-	sysSendmsg     = 46
-	sysRecvmsg     = 47
-	sysShutdown    = 48
-	sysBind        = 49
-	sysListen      = 50
-	sysGetsockname = 51
-	sysGetpeername = 52
-	sysSocketpair  = 53
-	sysSetsockopt  = 54
-	sysGetsockopt  = 55
-	sysReadv       = 19
-	sysAccept4     = 288
+// MaxSockets bounds the socket handles.
+const MaxSockets = MaxFDs
 
-	// NetCall marks a hand-off record's number as a call on a socket
-	// handle (read, write, close... of a socket): nr | NetCall.
-	NetCall = 1 << 20
-	// SysNotify(handle, events, edge): package net reports a socket's
-	// readiness (EPOLLIN|EPOLLOUT|...); with edge, as a new event.
-	SysNotify = 1004
-	// SysSockAlloc() returns a free socket handle (for accepted sockets).
-	SysSockAlloc = 1005
-	// SysSockAddr(handle, which, sockaddr, len) caches a socket's local
-	// (which = 0) or peer (1) address for getsockname and getpeername.
-	SysSockAddr = 1006
-
-	// MaxSockets bounds the socket handles.
-	MaxSockets = MaxFDs
-
-	afInet          = 2
-	afInet6         = 10
-	afNetlink       = 16 // include/uapi/linux/socket.h
-	sockStream      = 1
-	sockDgram       = 2
-	sockRaw         = 3
-	netlinkRoute    = 0 // NETLINK_ROUTE, include/uapi/linux/netlink.h
-	eSOCKTNOSUPPORT = 94
-	sockNonblock    = 0x800
-	sockCloexec     = 0x80000
-	eAFNOSUPPORT    = 97
-	ePROTONOSUPPORT = 93
-	eNOTSOCK        = 88
-	sockaddrMax     = 28 // sockaddr_in6
-)
+// sockaddrMax is the largest address cached: struct sockaddr_in6.
+const sockaddrMax = linux.SizeofSockaddrInet6
 
 type sock struct {
 	used bool
@@ -90,96 +51,123 @@ func sockAlloc() (int, bool) {
 	return 0, false
 }
 
-// socketCall routes the socket syscalls; ok is false for other calls.
-func socketCall(nr uintptr, a [6]uintptr) (uintptr, bool) {
-	switch nr {
-	case sysSocket:
-		return socket(int(a[0]), int(a[1]), int(a[2])), true
-	case sysSocketpair:
-		return errno(eAFNOSUPPORT), true
-	case sysGetsockname, sysGetpeername:
-		f := get(int(int32(a[0])))
-		if f == nil {
-			return errno(EBADF), true
-		}
-		if f.kind != kindSocket {
-			return errno(eNOTSOCK), true
-		}
-		s := &socks[f.handle]
-		if nr == sysGetsockname {
-			return putSockaddr(s.local[:s.localLen], a[1], a[2]), true
-		}
-		if s.remoteLen == 0 {
-			return errno(107), true // ENOTCONN
-		}
-		return putSockaddr(s.remote[:s.remoteLen], a[1], a[2]), true
-	case sysConnect, sysAccept, sysAccept4, sysSendto, sysRecvfrom, sysSendmsg, sysRecvmsg, sysShutdown,
-		sysBind, sysListen, sysSetsockopt, sysGetsockopt:
-		if nr == sysAccept {
-			nr, a[3] = sysAccept4, 0
-		}
-		f := get(int(int32(a[0])))
-		if f == nil {
-			return errno(EBADF), true
-		}
-		if f.kind != kindSocket {
-			return errno(eNOTSOCK), true
-		}
-		a[0] = uintptr(f.handle)
-		return handoff(nr|NetCall, a), true
-	case SysSockAlloc:
-		h, ok := sockAlloc()
-		if !ok {
-			return errno(EMFILE), true
-		}
-		socks[h].created = true // the server made it (an accepted socket)
-		return uintptr(h), true
-	case SysSockAddr:
-		return sockAddr(int(a[0]), int(a[1]), a[2], a[3]), true
+// toNet hands off call nr on the socket fd a[0] to the network stack.
+func toNet(nr uintptr, a [6]uintptr) uintptr {
+	f := get(int(int32(a[0])))
+	if f == nil {
+		return linux.EBADF.Ret()
 	}
-	return 0, false
+	if f.kind != kindSocket {
+		return linux.ENOTSOCK.Ret()
+	}
+	a[0] = uintptr(f.handle)
+	return handoff(nr|unigo.NetCall, a)
+}
+
+// sysAccept is accept4 with no flags.
+func sysAccept(_ *trap.Frame, a [6]uintptr) uintptr {
+	a[3] = 0
+	return toNet(linux.SYS_ACCEPT4, a)
+}
+
+func sysSocket(_ *trap.Frame, a [6]uintptr) uintptr {
+	return socket(int(a[0]), int(a[1]), int(a[2]))
+}
+
+func sysSocketpair(*trap.Frame, [6]uintptr) uintptr { return linux.EAFNOSUPPORT.Ret() }
+
+// sysGetsockname and sysGetpeername answer from the address cache.
+func sysGetsockname(_ *trap.Frame, a [6]uintptr) uintptr {
+	s, e := sockOf(int(int32(a[0])))
+	if e != 0 {
+		return e.Ret()
+	}
+	return putSockaddr(s.local[:s.localLen], a[1], a[2])
+}
+
+func sysGetpeername(_ *trap.Frame, a [6]uintptr) uintptr {
+	s, e := sockOf(int(int32(a[0])))
+	if e != 0 {
+		return e.Ret()
+	}
+	if s.remoteLen == 0 {
+		return linux.ENOTCONN.Ret()
+	}
+	return putSockaddr(s.remote[:s.remoteLen], a[1], a[2])
+}
+
+// sockOf returns the socket behind fd.
+func sockOf(fd int) (*sock, linux.Errno) {
+	f := get(fd)
+	if f == nil {
+		return nil, linux.EBADF
+	}
+	if f.kind != kindSocket {
+		return nil, linux.ENOTSOCK
+	}
+	return &socks[f.handle], 0
+}
+
+// sysSockAlloc is SysSockAlloc.
+func sysSockAlloc(*trap.Frame, [6]uintptr) uintptr {
+	h, ok := sockAlloc()
+	if !ok {
+		return linux.EMFILE.Ret()
+	}
+	socks[h].created = true // the server made it (an accepted socket)
+	return uintptr(h)
+}
+
+// sysSockAddr is SysSockAddr.
+func sysSockAddr(_ *trap.Frame, a [6]uintptr) uintptr {
+	return sockAddr(int(a[0]), int(a[1]), a[2], a[3])
+}
+
+// sysNotify is SysNotify.
+func sysNotify(_ *trap.Frame, a [6]uintptr) uintptr {
+	return notify(int(a[0]), uint32(a[1]), a[2] != 0)
 }
 
 // socket validates the call, makes the fd and handle, and posts the
 // creation to the server (socket(domain, type, protocol, handle)).
 func socket(domain, typ, proto int) uintptr {
-	if !Serving() || domain != afInet && domain != afInet6 && domain != afNetlink {
-		return errno(eAFNOSUPPORT)
+	if !Serving() || domain != linux.AF_INET && domain != linux.AF_INET6 && domain != linux.AF_NETLINK {
+		return linux.EAFNOSUPPORT.Ret()
 	}
-	if domain == afNetlink {
+	if domain == linux.AF_NETLINK {
 		// Route netlink only; raw and datagram are the same to netlink.
-		if typ&0xF != sockRaw && typ&0xF != sockDgram {
-			return errno(eSOCKTNOSUPPORT)
+		if typ&linux.SOCK_TYPE_MASK != linux.SOCK_RAW && typ&linux.SOCK_TYPE_MASK != linux.SOCK_DGRAM {
+			return linux.ESOCKTNOSUPPORT.Ret()
 		}
-		if proto != netlinkRoute {
-			return errno(ePROTONOSUPPORT)
+		if proto != linux.NETLINK_ROUTE {
+			return linux.EPROTONOSUPPORT.Ret()
 		}
 	} else {
-		switch typ & 0xF {
-		case sockStream:
-			if proto != 0 && proto != 6 {
-				return errno(ePROTONOSUPPORT) // IPPROTO_MPTCP too: Go falls back to TCP
+		switch typ & linux.SOCK_TYPE_MASK {
+		case linux.SOCK_STREAM:
+			if proto != 0 && proto != linux.IPPROTO_TCP {
+				return linux.EPROTONOSUPPORT.Ret() // IPPROTO_MPTCP too: Go falls back to TCP
 			}
-		case sockDgram:
-			// UDP, and ICMP "ping sockets" (IPPROTO_ICMP 1, IPPROTO_ICMPV6 58) as on Linux.
-			if proto != 0 && proto != 17 && !(proto == 1 && domain == afInet) && !(proto == 58 && domain == afInet6) {
-				return errno(ePROTONOSUPPORT)
+		case linux.SOCK_DGRAM:
+			// UDP, and ICMP "ping sockets" as on Linux.
+			if proto != 0 && proto != linux.IPPROTO_UDP && !(proto == linux.IPPROTO_ICMP && domain == linux.AF_INET) && !(proto == linux.IPPROTO_ICMPV6 && domain == linux.AF_INET6) {
+				return linux.EPROTONOSUPPORT.Ret()
 			}
 		default:
-			return errno(ePROTONOSUPPORT)
+			return linux.EPROTONOSUPPORT.Ret()
 		}
 	}
 	h, ok := sockAlloc()
 	if !ok {
-		return errno(EMFILE)
+		return linux.EMFILE.Ret()
 	}
-	fd, ok := alloc(kindSocket, uint32(typ&(sockNonblock|sockCloexec)))
+	fd, ok := alloc(kindSocket, uint32(typ&(linux.SOCK_NONBLOCK|linux.SOCK_CLOEXEC)))
 	if !ok {
 		socks[h].used = false
-		return errno(EMFILE)
+		return linux.EMFILE.Ret()
 	}
 	files[fd].handle = h
-	socks[h].ready = epollOut
+	socks[h].ready = linux.EPOLLOUT
 	socks[h].local[0], socks[h].localLen = byte(domain), sockaddrLen(domain)
 	socks[h].create = [3]uint32{uint32(domain), uint32(typ), uint32(proto)}
 	return uintptr(fd)
@@ -187,21 +175,21 @@ func socket(domain, typ, proto int) uintptr {
 
 func sockaddrLen(domain int) int {
 	switch domain {
-	case afInet6:
-		return 28
-	case afNetlink:
-		return 12 // struct sockaddr_nl, include/uapi/linux/netlink.h
+	case linux.AF_INET6:
+		return linux.SizeofSockaddrInet6
+	case linux.AF_NETLINK:
+		return linux.SizeofSockaddrNetlink
 	}
-	return 16
+	return linux.SizeofSockaddrInet4
 }
 
 func sockAddr(h, which int, addr, n uintptr) uintptr {
 	if h <= 0 || h >= MaxSockets || n > sockaddrMax {
-		return errno(EINVAL)
+		return linux.EINVAL.Ret()
 	}
 	b, ok := userBytes(addr, n, false)
 	if !ok {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	s := &socks[h]
 	if which == 0 {
@@ -216,25 +204,18 @@ func sockAddr(h, which int, addr, n uintptr) uintptr {
 func putSockaddr(sa []byte, addr, lenp uintptr) uintptr {
 	l, ok := load32(lenp)
 	if !ok {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	n := min(int(l), len(sa))
 	if b, ok := userBytes(addr, uintptr(n), true); ok {
 		copy(b, sa)
 	} else if n > 0 {
-		return errno(EFAULT)
+		return linux.EFAULT.Ret()
 	}
 	if b, ok := userBytes(lenp, 4, true); ok {
 		b[0], b[1], b[2], b[3] = byte(len(sa)), 0, 0, 0
 	}
 	return 0
-}
-
-// socketFD hands off a call on a socket fd (read, write, readv, writev).
-func socketFD(nr uintptr, a [6]uintptr) uintptr {
-	f := get(int(int32(a[0])))
-	a[0] = uintptr(f.handle)
-	return handoff(nr|NetCall, a)
 }
 
 // closeSocket posts the close of a socket whose last fd went away; the
@@ -243,7 +224,7 @@ func socketFD(nr uintptr, a [6]uintptr) uintptr {
 // new socket cannot reuse it while requests on the old one are queued.
 func closeSocket(h int) uintptr {
 	socks[h] = sock{used: true, created: socks[h].created} // closed, still reserved
-	if !post(sysClose|NetCall, [6]uintptr{uintptr(h)}) {
+	if !post(linux.SYS_CLOSE|unigo.NetCall, [6]uintptr{uintptr(h)}) {
 		deferClose(h)
 	}
 	return 0
@@ -252,7 +233,7 @@ func closeSocket(h int) uintptr {
 // notify is SysNotify.
 func notify(h int, events uint32, isEdge bool) uintptr {
 	if h <= 0 || h >= MaxSockets || !socks[h].used {
-		return errno(EBADF)
+		return linux.EBADF.Ret()
 	}
 	socks[h].ready = events
 	if isEdge {
@@ -267,10 +248,10 @@ func notify(h int, events uint32, isEdge bool) uintptr {
 
 // completedAccept allocates the fd for an accepted socket's handle.
 func completedAccept(r *request, result uintptr) uintptr {
-	fd, ok := alloc(kindSocket, uint32(r.args[3]&(sockNonblock|sockCloexec)))
+	fd, ok := alloc(kindSocket, uint32(r.args[3]&(linux.SOCK_NONBLOCK|linux.SOCK_CLOEXEC)))
 	if !ok {
 		closeSocket(int(result))
-		return errno(EMFILE)
+		return linux.EMFILE.Ret()
 	}
 	files[fd].handle = int(result)
 	return uintptr(fd)

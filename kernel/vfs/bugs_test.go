@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/u-root/u-root/pkg/cpio"
+
+	"unigo/kernel/abi/linux"
 )
 
 // fstatat(fd, "", buf, AT_EMPTY_PATH) works on any handle (glibc >= 2.33
@@ -21,9 +23,9 @@ import (
 func TestBugStatEmptyPathOnFile(t *testing.T) {
 	fs := newStdFS(t)
 	for _, p := range []string{"/etc/passwd", "/lib/libc.so"} {
-		h := mustOpen(t, fs, p, O_RDONLY)
+		h := mustOpen(t, fs, p, linux.O_RDONLY)
 		want := mustStat(t, fs, p, 0)
-		if got, e := statPath(fs, h, "", AT_EMPTY_PATH); e != OK || got != want {
+		if got, e := statPath(fs, h, "", linux.AT_EMPTY_PATH); e != OK || got != want {
 			t.Errorf("Stat(Open(%q), \"\", AT_EMPTY_PATH) = %+v, %v, want %+v, OK", p, got, e, want)
 		}
 	}
@@ -37,33 +39,33 @@ func TestBugCreateThroughDanglingSymlink(t *testing.T) {
 	tests := []struct {
 		target string
 		flags  int
-		e      Errno
+		e      linux.Errno
 		file   string // where the new file must appear, if e == OK
 	}{
-		{"/tmp/target", O_CREAT | O_WRONLY, OK, "/tmp/target"},
-		{"target", O_CREAT | O_WRONLY, OK, "/tmp/target"},
-		{"/tmp/nodir/x", O_CREAT | O_WRONLY, ENOENT, ""},
-		{"/tmp/target", O_CREAT | O_EXCL | O_WRONLY, EEXIST, ""},
-		{"/tmp/target", O_CREAT | O_NOFOLLOW | O_WRONLY, ELOOP, ""},
-		{"/tmp/newdir/", O_CREAT | O_WRONLY, EISDIR, ""},
-		{"/new", O_CREAT | O_WRONLY, EACCES, ""}, // the root is read-only
-		{"/tmp/target", O_RDONLY, ENOENT, ""},    // no O_CREAT
+		{"/tmp/target", linux.O_CREAT | linux.O_WRONLY, OK, "/tmp/target"},
+		{"target", linux.O_CREAT | linux.O_WRONLY, OK, "/tmp/target"},
+		{"/tmp/nodir/x", linux.O_CREAT | linux.O_WRONLY, linux.ENOENT, ""},
+		{"/tmp/target", linux.O_CREAT | linux.O_EXCL | linux.O_WRONLY, linux.EEXIST, ""},
+		{"/tmp/target", linux.O_CREAT | linux.O_NOFOLLOW | linux.O_WRONLY, linux.ELOOP, ""},
+		{"/tmp/newdir/", linux.O_CREAT | linux.O_WRONLY, linux.EISDIR, ""},
+		{"/new", linux.O_CREAT | linux.O_WRONLY, linux.EACCES, ""}, // the root is read-only
+		{"/tmp/target", linux.O_RDONLY, linux.ENOENT, ""},          // no O_CREAT
 	}
 	for _, tt := range tests {
 		fs := New()
 		mustSymlink(t, fs, tt.target, "/tmp/l")
-		h, e := fs.Open(AT_FDCWD, "/tmp/l", tt.flags, 0o644)
+		h, e := fs.Open(linux.AT_FDCWD, "/tmp/l", tt.flags, 0o644)
 		if e != tt.e {
 			t.Errorf("Open(/tmp/l -> %q, %#o) = %v, want %v", tt.target, tt.flags, e, tt.e)
 		}
 		if e == OK {
 			fs.Write(h, []byte("x"), -1)
 		}
-		if got, e := fs.Readlink(AT_FDCWD, "/tmp/l"); got != tt.target || e != OK {
+		if got, e := fs.Readlink(linux.AT_FDCWD, "/tmp/l"); got != tt.target || e != OK {
 			t.Errorf("after Open(/tmp/l -> %q, %#o): Readlink(/tmp/l) = %q, %v, want %q, OK", tt.target, tt.flags, got, e, tt.target)
 		}
 		if tt.file != "" {
-			if _, e := statPath(fs, AT_FDCWD, tt.file, 0); e != OK {
+			if _, e := statPath(fs, linux.AT_FDCWD, tt.file, 0); e != OK {
 				t.Errorf("after Open(/tmp/l -> %q, %#o): Stat(%q) = %v, want OK", tt.target, tt.flags, tt.file, e)
 			}
 		}
@@ -92,7 +94,7 @@ func TestBugGetdentsSkipsAfterUnlink(t *testing.T) {
 		writeFile(t, fs, "/tmp/d/"+n, "")
 		want = append(want, n)
 	}
-	h := mustOpen(t, fs, "/tmp/d", O_RDONLY|O_DIRECTORY)
+	h := mustOpen(t, fs, "/tmp/d", linux.O_RDONLY|linux.O_DIRECTORY)
 	var got []string
 	b := make([]byte, 24*4) // ".", "..", and two names per call
 	for {
@@ -105,7 +107,7 @@ func TestBugGetdentsSkipsAfterUnlink(t *testing.T) {
 				continue
 			}
 			got = append(got, d.name)
-			if e := fs.Unlink(AT_FDCWD, "/tmp/d/"+d.name, 0); e != OK {
+			if e := fs.Unlink(linux.AT_FDCWD, "/tmp/d/"+d.name, 0); e != OK {
 				t.Fatalf("Unlink(/tmp/d/%s) = %v, want OK", d.name, e)
 			}
 		}
@@ -132,7 +134,7 @@ func TestBugRenameDot(t *testing.T) {
 		mustMkdir(t, fs, "/tmp/empty")
 		writeFile(t, fs, "/tmp/f", "")
 		before := snapshot(t, fs, "/tmp/")
-		if e := fs.Rename(AT_FDCWD, tt.old, AT_FDCWD, tt.new); e == OK {
+		if e := fs.Rename(linux.AT_FDCWD, tt.old, linux.AT_FDCWD, tt.new); e == OK {
 			t.Errorf("Rename(%q, %q) = OK, want an error", tt.old, tt.new)
 		}
 		if after := snapshot(t, fs, "/tmp/"); !slices.Equal(after, before) {
@@ -148,47 +150,53 @@ func TestBugTrailingSlashOnNonDir(t *testing.T) {
 	fs := newStdFS(t)
 	writeFile(t, fs, "/tmp/f", "x")
 	mustSymlink(t, fs, "/tmp", "/tmp/ld")
-	stat := func(p string, flags int) func() Errno {
-		return func() Errno { _, e := statPath(fs, AT_FDCWD, p, flags); return e }
+	stat := func(p string, flags int) func() linux.Errno {
+		return func() linux.Errno { _, e := statPath(fs, linux.AT_FDCWD, p, flags); return e }
 	}
 	tests := []struct {
 		name string
-		op   func() Errno
-		want Errno
+		op   func() linux.Errno
+		want linux.Errno
 	}{
-		{"Stat(/tmp/f/)", stat("/tmp/f/", 0), ENOTDIR},
-		{"Stat(/tmp/f/.)", stat("/tmp/f/.", 0), ENOTDIR},
-		{"Stat(/etc/passwd//)", stat("/etc/passwd//", 0), ENOTDIR},
-		{"Open(/tmp/f/)", func() Errno { _, e := fs.Open(AT_FDCWD, "/tmp/f/", O_RDONLY, 0); return e }, ENOTDIR},
-		{"Open(/tmp/new/, O_CREAT)", func() Errno { _, e := fs.Open(AT_FDCWD, "/tmp/new/", O_CREAT|O_WRONLY, 0o644); return e }, EISDIR},
-		{"Unlink(/tmp/f/)", func() Errno { return fs.Unlink(AT_FDCWD, "/tmp/f/", 0) }, ENOTDIR},
-		{"Rename(/tmp/f, /tmp/g/)", func() Errno { return fs.Rename(AT_FDCWD, "/tmp/f", AT_FDCWD, "/tmp/g/") }, ENOTDIR},
-		{"Readlink(/lib/)", func() Errno { _, e := fs.Readlink(AT_FDCWD, "/lib/"); return e }, EINVAL},
-		{"Stat(/tmp/ld/, NOFOLLOW) is the dir", func() Errno {
-			st, e := statPath(fs, AT_FDCWD, "/tmp/ld/", AT_SYMLINK_NOFOLLOW)
-			if e == OK && st.mode&S_IFMT != S_IFDIR {
-				return ELOOP // not followed
+		{"Stat(/tmp/f/)", stat("/tmp/f/", 0), linux.ENOTDIR},
+		{"Stat(/tmp/f/.)", stat("/tmp/f/.", 0), linux.ENOTDIR},
+		{"Stat(/etc/passwd//)", stat("/etc/passwd//", 0), linux.ENOTDIR},
+		{"Open(/tmp/f/)", func() linux.Errno { _, e := fs.Open(linux.AT_FDCWD, "/tmp/f/", linux.O_RDONLY, 0); return e }, linux.ENOTDIR},
+		{"Open(/tmp/new/, O_CREAT)", func() linux.Errno {
+			_, e := fs.Open(linux.AT_FDCWD, "/tmp/new/", linux.O_CREAT|linux.O_WRONLY, 0o644)
+			return e
+		}, linux.EISDIR},
+		{"Unlink(/tmp/f/)", func() linux.Errno { return fs.Unlink(linux.AT_FDCWD, "/tmp/f/", 0) }, linux.ENOTDIR},
+		{"Rename(/tmp/f, /tmp/g/)", func() linux.Errno { return fs.Rename(linux.AT_FDCWD, "/tmp/f", linux.AT_FDCWD, "/tmp/g/") }, linux.ENOTDIR},
+		{"Readlink(/lib/)", func() linux.Errno { _, e := fs.Readlink(linux.AT_FDCWD, "/lib/"); return e }, linux.EINVAL},
+		{"Stat(/tmp/ld/, NOFOLLOW) is the dir", func() linux.Errno {
+			st, e := statPath(fs, linux.AT_FDCWD, "/tmp/ld/", linux.AT_SYMLINK_NOFOLLOW)
+			if e == OK && st.mode&linux.S_IFMT != linux.S_IFDIR {
+				return linux.ELOOP // not followed
 			}
 			return e
 		}, OK},
-		{"Open(/tmp/ld/, O_NOFOLLOW|O_DIRECTORY)", func() Errno {
-			h, e := fs.Open(AT_FDCWD, "/tmp/ld/", O_RDONLY|O_NOFOLLOW|O_DIRECTORY, 0)
+		{"Open(/tmp/ld/, O_NOFOLLOW|O_DIRECTORY)", func() linux.Errno {
+			h, e := fs.Open(linux.AT_FDCWD, "/tmp/ld/", linux.O_RDONLY|linux.O_NOFOLLOW|linux.O_DIRECTORY, 0)
 			if e == OK {
 				fs.Close(h)
 			}
 			return e
 		}, OK},
-		{"Open(/tmp/f/, O_CREAT)", func() Errno { _, e := fs.Open(AT_FDCWD, "/tmp/f/", O_CREAT|O_WRONLY, 0o644); return e }, EISDIR},
-		{"Unlink(/tmp/ld/)", func() Errno { return fs.Unlink(AT_FDCWD, "/tmp/ld/", 0) }, ENOTDIR}, // the link is not followed
-		{"Rename(/tmp/ld/, /tmp/x)", func() Errno { return fs.Rename(AT_FDCWD, "/tmp/ld/", AT_FDCWD, "/tmp/x") }, ENOTDIR},
-		{"Symlink(x, /tmp/s/)", func() Errno { return fs.Symlink("x", AT_FDCWD, "/tmp/s/") }, ENOENT},
-		{"Mkdir(/tmp/d/)", func() Errno { return fs.Mkdir(AT_FDCWD, "/tmp/d/", 0o755) }, OK},
-		{"Mkdir(/tmp/f/)", func() Errno { return fs.Mkdir(AT_FDCWD, "/tmp/f/", 0o755) }, EEXIST},
-		{"Rename(/tmp/d/, /tmp/e/)", func() Errno { return fs.Rename(AT_FDCWD, "/tmp/d/", AT_FDCWD, "/tmp/e/") }, OK},
-		{"Unlink(/tmp/e/)", func() Errno { return fs.Unlink(AT_FDCWD, "/tmp/e/", 0) }, EISDIR},
-		{"Rmdir(/tmp/e//)", func() Errno { return fs.Unlink(AT_FDCWD, "/tmp/e//", AT_REMOVEDIR) }, OK},
+		{"Open(/tmp/f/, O_CREAT)", func() linux.Errno {
+			_, e := fs.Open(linux.AT_FDCWD, "/tmp/f/", linux.O_CREAT|linux.O_WRONLY, 0o644)
+			return e
+		}, linux.EISDIR},
+		{"Unlink(/tmp/ld/)", func() linux.Errno { return fs.Unlink(linux.AT_FDCWD, "/tmp/ld/", 0) }, linux.ENOTDIR}, // the link is not followed
+		{"Rename(/tmp/ld/, /tmp/x)", func() linux.Errno { return fs.Rename(linux.AT_FDCWD, "/tmp/ld/", linux.AT_FDCWD, "/tmp/x") }, linux.ENOTDIR},
+		{"Symlink(x, /tmp/s/)", func() linux.Errno { return fs.Symlink("x", linux.AT_FDCWD, "/tmp/s/") }, linux.ENOENT},
+		{"Mkdir(/tmp/d/)", func() linux.Errno { return fs.Mkdir(linux.AT_FDCWD, "/tmp/d/", 0o755) }, OK},
+		{"Mkdir(/tmp/f/)", func() linux.Errno { return fs.Mkdir(linux.AT_FDCWD, "/tmp/f/", 0o755) }, linux.EEXIST},
+		{"Rename(/tmp/d/, /tmp/e/)", func() linux.Errno { return fs.Rename(linux.AT_FDCWD, "/tmp/d/", linux.AT_FDCWD, "/tmp/e/") }, OK},
+		{"Unlink(/tmp/e/)", func() linux.Errno { return fs.Unlink(linux.AT_FDCWD, "/tmp/e/", 0) }, linux.EISDIR},
+		{"Rmdir(/tmp/e//)", func() linux.Errno { return fs.Unlink(linux.AT_FDCWD, "/tmp/e//", linux.AT_REMOVEDIR) }, OK},
 		{"Stat(/tmp/f)", stat("/tmp/f", 0), OK}, // still there
-		{"Stat(/tmp/ld, NOFOLLOW)", stat("/tmp/ld", AT_SYMLINK_NOFOLLOW), OK},
+		{"Stat(/tmp/ld, NOFOLLOW)", stat("/tmp/ld", linux.AT_SYMLINK_NOFOLLOW), OK},
 	}
 	for _, tt := range tests {
 		if got := tt.op(); got != tt.want {
@@ -208,17 +216,17 @@ func TestBugLoadCpioDotNames(t *testing.T) {
 		archive string
 		path    string // must exist
 	}{
-		{"./ prefix", rawRecord(".", S_IFDIR|0o755, "", -1, -1) + rawRecord("./etc", S_IFDIR|0o755, "", -1, -1) +
-			rawRecord("./etc/passwd", S_IFREG|0o644, "x", -1, -1), "/etc/passwd"},
-		{"double slash", rawRecord("etc//passwd", S_IFREG|0o644, "x", -1, -1), "/etc/passwd"},
-		{"dot-dot", rawRecord("bin/../etc/passwd", S_IFREG|0o644, "x", -1, -1), "/etc/passwd"},
+		{"./ prefix", rawRecord(".", linux.S_IFDIR|0o755, "", -1, -1) + rawRecord("./etc", linux.S_IFDIR|0o755, "", -1, -1) +
+			rawRecord("./etc/passwd", linux.S_IFREG|0o644, "x", -1, -1), "/etc/passwd"},
+		{"double slash", rawRecord("etc//passwd", linux.S_IFREG|0o644, "x", -1, -1), "/etc/passwd"},
+		{"dot-dot", rawRecord("bin/../etc/passwd", linux.S_IFREG|0o644, "x", -1, -1), "/etc/passwd"},
 	}
 	for _, tt := range tests {
 		fs := New()
 		if err := fs.LoadCpio(tt.archive + trailer); err != nil {
 			t.Fatalf("%s: LoadCpio = %v, want nil", tt.name, err)
 		}
-		if _, e := statPath(fs, AT_FDCWD, tt.path, 0); e != OK {
+		if _, e := statPath(fs, linux.AT_FDCWD, tt.path, 0); e != OK {
 			t.Errorf("%s: Stat(%q) = %v, want OK", tt.name, tt.path, e)
 		}
 		for _, d := range readDir(t, fs, "/")[2:] {
@@ -240,8 +248,8 @@ func TestBugLoadCpioNameNUL(t *testing.T) {
 		err     error
 		path    string // must exist when err == nil
 	}{
-		{"no terminator", rawRecord("abc", S_IFREG|0o644, "x", 3, -1) + trailer, ErrCorrupt, ""},
-		{"embedded NUL", rawRecord("a\x00b", S_IFREG|0o644, "x", -1, -1) + trailer, nil, "/a"},
+		{"no terminator", rawRecord("abc", linux.S_IFREG|0o644, "x", 3, -1) + trailer, ErrCorrupt, ""},
+		{"embedded NUL", rawRecord("a\x00b", linux.S_IFREG|0o644, "x", -1, -1) + trailer, nil, "/a"},
 	}
 	for _, tt := range tests {
 		fs := New()
@@ -249,7 +257,7 @@ func TestBugLoadCpioNameNUL(t *testing.T) {
 			t.Errorf("%s: LoadCpio = %v, want %v", tt.name, err, tt.err)
 		}
 		if tt.path != "" {
-			if _, e := statPath(fs, AT_FDCWD, tt.path, 0); e != OK {
+			if _, e := statPath(fs, linux.AT_FDCWD, tt.path, 0); e != OK {
 				t.Errorf("%s: Stat(%q) = %v, want OK", tt.name, tt.path, e)
 			}
 		}
@@ -339,10 +347,10 @@ func TestBugLoadCpioHardLinks(t *testing.T) {
 func TestBugEmptyWriteExtends(t *testing.T) {
 	fs := New()
 	writeFile(t, fs, "/tmp/f", "hello")
-	h := mustOpen(t, fs, "/tmp/f", O_RDWR)
+	h := mustOpen(t, fs, "/tmp/f", linux.O_RDWR)
 	for _, off := range []int64{100, -1} {
 		if off < 0 {
-			fs.Seek(h, 50, SeekSet)
+			fs.Seek(h, 50, linux.SEEK_SET)
 		}
 		if n, e := fs.Write(h, nil, off); n != 0 || e != OK {
 			t.Errorf("Write(nil, %d) = %d, %v, want 0, OK", off, n, e)
@@ -364,7 +372,7 @@ func TestBugSymlinkFanout(t *testing.T) {
 	for k := 1; k <= 8; k++ {
 		mustSymlink(t, fs, "l"+itoa(k-1)+"/../l"+itoa(k-1), "/tmp/l"+itoa(k))
 	}
-	if _, e := statPath(fs, AT_FDCWD, "/tmp/l8", 0); e != ELOOP {
+	if _, e := statPath(fs, linux.AT_FDCWD, "/tmp/l8", 0); e != linux.ELOOP {
 		t.Errorf("Stat(/tmp/l8) (255 links followed) = %v, want ELOOP", e)
 	}
 }
@@ -374,11 +382,11 @@ func TestBugSymlinkFanout(t *testing.T) {
 // offset never moves for directories, so "where am I" rewinds.
 func TestBugDirSeekCurRewinds(t *testing.T) {
 	fs := newStdFS(t)
-	h := mustOpen(t, fs, "/etc", O_RDONLY|O_DIRECTORY)
+	h := mustOpen(t, fs, "/etc", linux.O_RDONLY|linux.O_DIRECTORY)
 	b := make([]byte, 48)
 	n, _ := fs.Getdents(h, b)
 	first := names(decodeDirents(t, b[:n]))
-	fs.Seek(h, 0, SeekCur)
+	fs.Seek(h, 0, linux.SEEK_CUR)
 	rest := names(readDirHandle(t, fs, h, 4096))
 	if got, want := append(first, rest...), names(readDir(t, fs, "/etc")); !slices.Equal(got, want) {
 		t.Errorf("listing with Seek(0, SeekCur) after %q = %q, want %q", first, got, want)
@@ -402,7 +410,7 @@ func TestBugDirNlink(t *testing.T) {
 	mustMkdir(t, fs, "/tmp/a")
 	mustMkdir(t, fs, "/tmp/a/sub")
 	mustMkdir(t, fs, "/tmp/b")
-	if e := fs.Rename(AT_FDCWD, "/tmp/a/sub", AT_FDCWD, "/tmp/b/sub"); e != OK {
+	if e := fs.Rename(linux.AT_FDCWD, "/tmp/a/sub", linux.AT_FDCWD, "/tmp/b/sub"); e != OK {
 		t.Fatalf("Rename(/tmp/a/sub, /tmp/b/sub) = %v, want OK", e)
 	}
 	// Replacing an empty directory, and a file, by a rename.
@@ -411,19 +419,19 @@ func TestBugDirNlink(t *testing.T) {
 	mustMkdir(t, fs, "/tmp/c/y")
 	writeFile(t, fs, "/tmp/c/f", "")
 	mustMkdir(t, fs, "/tmp/c/g")
-	if e := fs.Rename(AT_FDCWD, "/tmp/c/x", AT_FDCWD, "/tmp/c/y"); e != OK {
+	if e := fs.Rename(linux.AT_FDCWD, "/tmp/c/x", linux.AT_FDCWD, "/tmp/c/y"); e != OK {
 		t.Fatalf("Rename(/tmp/c/x, /tmp/c/y) = %v, want OK", e)
 	}
-	if e := fs.Rename(AT_FDCWD, "/tmp/c/g", AT_FDCWD, "/tmp/b/g"); e != OK {
+	if e := fs.Rename(linux.AT_FDCWD, "/tmp/c/g", linux.AT_FDCWD, "/tmp/b/g"); e != OK {
 		t.Fatalf("Rename(/tmp/c/g, /tmp/b/g) = %v, want OK", e)
 	}
 	// A removed directory has no links left (fstat of an open one).
 	mustMkdir(t, fs, "/tmp/gone")
-	h := mustOpen(t, fs, "/tmp/gone", O_RDONLY|O_DIRECTORY)
-	if e := fs.Unlink(AT_FDCWD, "/tmp/gone", AT_REMOVEDIR); e != OK {
+	h := mustOpen(t, fs, "/tmp/gone", linux.O_RDONLY|linux.O_DIRECTORY)
+	if e := fs.Unlink(linux.AT_FDCWD, "/tmp/gone", linux.AT_REMOVEDIR); e != OK {
 		t.Fatalf("rmdir(/tmp/gone) = %v, want OK", e)
 	}
-	b := make([]byte, StatLen)
+	b := make([]byte, linux.SizeofStat)
 	if e := fs.Fstat(h, b); e != OK || decodeStat(b).nlink != 0 {
 		t.Errorf("Fstat(removed dir) = nlink %d, %v, want 0, OK", decodeStat(b).nlink, e)
 	}
@@ -438,7 +446,7 @@ func TestBugDirNlink(t *testing.T) {
 func TestBugCreatOnDirectory(t *testing.T) {
 	fs := newStdFS(t)
 	for _, p := range []string{"/tmp", "/etc"} {
-		if _, e := fs.Open(AT_FDCWD, p, O_CREAT|O_RDONLY, 0o644); e != EISDIR {
+		if _, e := fs.Open(linux.AT_FDCWD, p, linux.O_CREAT|linux.O_RDONLY, 0o644); e != linux.EISDIR {
 			t.Errorf("Open(%q, O_CREAT|O_RDONLY) = %v, want EISDIR", p, e)
 		}
 	}
@@ -450,7 +458,7 @@ func TestBugAbsolutePathBadDirh(t *testing.T) {
 	if _, e := statPath(fs, 999, "/etc/passwd", 0); e != OK {
 		t.Errorf("Stat(999, /etc/passwd) = %v, want OK", e)
 	}
-	if _, e := fs.Open(999, "/etc/passwd", O_RDONLY, 0); e != OK {
+	if _, e := fs.Open(999, "/etc/passwd", linux.O_RDONLY, 0); e != OK {
 		t.Errorf("Open(999, /etc/passwd) = %v, want OK", e)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"unigo/kernel/abi/linux"
 )
 
 // bytesource hands out the fuzz input a byte at a time, then zeros.
@@ -82,15 +84,15 @@ func fuzzModel(t *testing.T, s *bytesource) {
 		case 0: // Open(O_CREAT|O_RDWR [|O_TRUNC] [|O_APPEND])
 			arg := s.next()
 			name := paths[arg%4]
-			flags := O_CREAT | O_RDWR
+			flags := linux.O_CREAT | linux.O_RDWR
 			if arg&0x10 != 0 {
-				flags |= O_TRUNC
+				flags |= linux.O_TRUNC
 			}
 			if arg&0x80 != 0 {
-				flags |= O_APPEND
+				flags |= linux.O_APPEND
 			}
 			log = append(log, fmt.Sprintf("Open(%s, %#o)", name, flags))
-			h, e := fs.Open(AT_FDCWD, name, flags, 0o644)
+			h, e := fs.Open(linux.AT_FDCWD, name, flags, 0o644)
 			if e != OK || h <= 0 {
 				fail("Open(%s, %#o) = %d, %v, want a positive handle, OK", name, flags, h, e)
 			}
@@ -104,10 +106,10 @@ func fuzzModel(t *testing.T, s *bytesource) {
 				f = &mfile{}
 				files[name] = f
 			}
-			if flags&O_TRUNC != 0 {
+			if flags&linux.O_TRUNC != 0 {
 				f.data = nil
 			}
-			open = append(open, &mhandle{h: h, f: f, append: flags&O_APPEND != 0})
+			open = append(open, &mhandle{h: h, f: f, append: flags&linux.O_APPEND != 0})
 		case 1, 8: // pwrite, write
 			o := slot()
 			off := int64(s.next() % 64)
@@ -167,11 +169,11 @@ func fuzzModel(t *testing.T, s *bytesource) {
 		case 3: // Unlink
 			name := paths[s.next()%4]
 			log = append(log, fmt.Sprintf("Unlink(%s)", name))
-			want := ENOENT
+			want := linux.ENOENT
 			if files[name] != nil {
 				want = OK
 			}
-			if e := fs.Unlink(AT_FDCWD, name, 0); e != want {
+			if e := fs.Unlink(linux.AT_FDCWD, name, 0); e != want {
 				fail("Unlink(%s) = %v, want %v", name, e, want)
 			}
 			delete(files, name)
@@ -205,16 +207,16 @@ func fuzzModel(t *testing.T, s *bytesource) {
 		case 6: // Stat, Fstat
 			name := paths[s.next()%4]
 			log = append(log, fmt.Sprintf("Stat(%s)", name))
-			st, e := statPath(fs, AT_FDCWD, name, 0)
+			st, e := statPath(fs, linux.AT_FDCWD, name, 0)
 			if f := files[name]; f == nil {
-				if e != ENOENT {
+				if e != linux.ENOENT {
 					fail("Stat(%s) = %v, want ENOENT", name, e)
 				}
-			} else if e != OK || st.size != int64(len(f.data)) || st.mode != S_IFREG|0o644 {
-				fail("Stat(%s) = size %d mode %#o, %v, want size %d mode %#o, OK", name, st.size, st.mode, e, len(f.data), S_IFREG|0o644)
+			} else if e != OK || st.size != int64(len(f.data)) || st.mode != linux.S_IFREG|0o644 {
+				fail("Stat(%s) = size %d mode %#o, %v, want size %d mode %#o, OK", name, st.size, st.mode, e, len(f.data), linux.S_IFREG|0o644)
 			}
 			if o := slot(); o != nil {
-				b := make([]byte, StatLen)
+				b := make([]byte, linux.SizeofStat)
 				if e := fs.Fstat(o.h, b); e != OK || decodeStat(b).size != int64(len(o.f.data)) {
 					fail("Fstat(%d) = size %d, %v, want %d, OK", o.h, decodeStat(b).size, e, len(o.f.data))
 				}
@@ -225,10 +227,10 @@ func fuzzModel(t *testing.T, s *bytesource) {
 			}
 			h := closed[int(s.next())%len(closed)]
 			log = append(log, fmt.Sprintf("Close(%d) again", h))
-			if e := fs.Close(h); e != EBADF {
+			if e := fs.Close(h); e != linux.EBADF {
 				fail("Close(%d) of a closed handle = %v, want EBADF", h, e)
 			}
-			if _, e := fs.Read(h, make([]byte, 1), 0); e != EBADF {
+			if _, e := fs.Read(h, make([]byte, 1), 0); e != linux.EBADF {
 				fail("Read(%d) of a closed handle = %v, want EBADF", h, e)
 			}
 		case 10: // Seek
@@ -242,7 +244,7 @@ func fuzzModel(t *testing.T, s *bytesource) {
 			base := []int64{0, o.off, int64(len(o.f.data))}[whence]
 			got, e := fs.Seek(o.h, off, whence)
 			if base+off < 0 {
-				if e != EINVAL {
+				if e != linux.EINVAL {
 					fail("Seek(%d, %d, %d) = %d, %v, want EINVAL", o.h, off, whence, got, e)
 				}
 				continue
@@ -276,13 +278,13 @@ var (
 	chaosParts   = []string{"a", "b", "l", ".", "..", "c"}
 	chaosTargets = []string{"a", "b", "/tmp/a", "..", "/tmp/l", "l", "a/b", "/etc", "/etc/passwd", "missing"}
 	chaosFlags   = []int{
-		O_RDONLY, O_WRONLY, O_RDWR, O_CREAT | O_RDWR, O_CREAT | O_EXCL | O_WRONLY,
-		O_TRUNC | O_RDWR, O_APPEND | O_WRONLY, O_RDONLY | O_DIRECTORY, O_RDONLY | O_NOFOLLOW,
-		O_CREAT | O_TRUNC | O_WRONLY | O_NOFOLLOW,
+		linux.O_RDONLY, linux.O_WRONLY, linux.O_RDWR, linux.O_CREAT | linux.O_RDWR, linux.O_CREAT | linux.O_EXCL | linux.O_WRONLY,
+		linux.O_TRUNC | linux.O_RDWR, linux.O_APPEND | linux.O_WRONLY, linux.O_RDONLY | linux.O_DIRECTORY, linux.O_RDONLY | linux.O_NOFOLLOW,
+		linux.O_CREAT | linux.O_TRUNC | linux.O_WRONLY | linux.O_NOFOLLOW,
 	}
 )
 
-var knownErrnos = []Errno{OK, ENOENT, EBADF, EACCES, EEXIST, ENOTDIR, EISDIR, EINVAL, ENOSPC, ELOOP, ENOTEMPTY, ENAMETOOLONG}
+var knownErrnos = []linux.Errno{OK, linux.ENOENT, linux.EBADF, linux.EACCES, linux.EEXIST, linux.ENOTDIR, linux.EISDIR, linux.EINVAL, linux.ENOSPC, linux.ELOOP, linux.ENOTEMPTY, linux.ENAMETOOLONG}
 
 // fuzzChaos runs arbitrary operations on paths under /tmp and checks
 // invariants that hold whatever the sequence.
@@ -296,7 +298,7 @@ func fuzzChaos(t *testing.T, s *bytesource) {
 		t.Helper()
 		t.Fatalf("after\n\t%s\n%s", strings.Join(log, "\n\t"), fmt.Sprintf(format, args...))
 	}
-	check := func(call string, e Errno) {
+	check := func(call string, e linux.Errno) {
 		t.Helper()
 		log = append(log, fmt.Sprintf("%s = %v", call, e))
 		if !slices.Contains(knownErrnos, e) {
@@ -331,7 +333,7 @@ func fuzzChaos(t *testing.T, s *bytesource) {
 		case 0, 1:
 			p := path()
 			flags := chaosFlags[int(s.next())%len(chaosFlags)]
-			h, e := fs.Open(AT_FDCWD, p, flags, 0o644)
+			h, e := fs.Open(linux.AT_FDCWD, p, flags, 0o644)
 			check(fmt.Sprintf("Open(%q, %#o) -> %d", p, flags, h), e)
 			if e == OK {
 				if h <= 0 || slices.Contains(open, h) {
@@ -359,10 +361,10 @@ func fuzzChaos(t *testing.T, s *bytesource) {
 			}
 		case 4:
 			p := path()
-			e := fs.Mkdir(AT_FDCWD, p, 0o755)
+			e := fs.Mkdir(linux.AT_FDCWD, p, 0o755)
 			check(fmt.Sprintf("Mkdir(%q)", p), e)
 			if e == OK {
-				if st, e := statPath(fs, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW); e != OK || st.mode != S_IFDIR|0o755 {
+				if st, e := statPath(fs, linux.AT_FDCWD, p, linux.AT_SYMLINK_NOFOLLOW); e != OK || st.mode != linux.S_IFDIR|0o755 {
 					fail("Stat(%q) after Mkdir = %#o, %v, want a directory", p, st.mode, e)
 				}
 			}
@@ -370,12 +372,12 @@ func fuzzChaos(t *testing.T, s *bytesource) {
 			p := path()
 			flags := 0
 			if s.next()%2 == 1 {
-				flags = AT_REMOVEDIR
+				flags = linux.AT_REMOVEDIR
 			}
-			e := fs.Unlink(AT_FDCWD, p, flags)
+			e := fs.Unlink(linux.AT_FDCWD, p, flags)
 			check(fmt.Sprintf("Unlink(%q, %#x)", p, flags), e)
 			if e == OK {
-				if _, e := statPath(fs, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW); e != ENOENT {
+				if _, e := statPath(fs, linux.AT_FDCWD, p, linux.AT_SYMLINK_NOFOLLOW); e != linux.ENOENT {
 					fail("Stat(%q) after Unlink = %v, want ENOENT", p, e)
 				}
 			}
@@ -384,12 +386,12 @@ func fuzzChaos(t *testing.T, s *bytesource) {
 			// Where the renamed node should land: the new parent,
 			// resolved before the rename (which may change the path).
 			dir, last := splitPath(n)
-			ph, pe := fs.Open(AT_FDCWD, dir, O_RDONLY|O_DIRECTORY, 0)
-			before, be := statPath(fs, AT_FDCWD, o, AT_SYMLINK_NOFOLLOW)
-			e := fs.Rename(AT_FDCWD, o, AT_FDCWD, n)
+			ph, pe := fs.Open(linux.AT_FDCWD, dir, linux.O_RDONLY|linux.O_DIRECTORY, 0)
+			before, be := statPath(fs, linux.AT_FDCWD, o, linux.AT_SYMLINK_NOFOLLOW)
+			e := fs.Rename(linux.AT_FDCWD, o, linux.AT_FDCWD, n)
 			check(fmt.Sprintf("Rename(%q, %q)", o, n), e)
 			if e == OK && pe == OK && be == OK {
-				if after, e := statPath(fs, ph, last, AT_SYMLINK_NOFOLLOW); e != OK || after.ino != before.ino {
+				if after, e := statPath(fs, ph, last, linux.AT_SYMLINK_NOFOLLOW); e != OK || after.ino != before.ino {
 					fail("Stat(%q in %q) after Rename(%q, %q) = ino %d, %v, want ino %d, OK", last, dir, o, n, after.ino, e, before.ino)
 				}
 			}
@@ -428,25 +430,25 @@ func fuzzChaos(t *testing.T, s *bytesource) {
 		case 11:
 			target := chaosTargets[int(s.next())%len(chaosTargets)]
 			p := path()
-			check(fmt.Sprintf("Symlink(%q, %q)", target, p), fs.Symlink(target, AT_FDCWD, p))
+			check(fmt.Sprintf("Symlink(%q, %q)", target, p), fs.Symlink(target, linux.AT_FDCWD, p))
 		case 12:
 			p := path()
 			flags := 0
 			if s.next()%2 == 1 {
-				flags = AT_SYMLINK_NOFOLLOW
+				flags = linux.AT_SYMLINK_NOFOLLOW
 			}
-			st, e := statPath(fs, AT_FDCWD, p, flags)
+			st, e := statPath(fs, linux.AT_FDCWD, p, flags)
 			check(fmt.Sprintf("Stat(%q, %#x)", p, flags), e)
 			if e == OK {
-				switch st.mode & S_IFMT {
-				case S_IFDIR, S_IFREG, S_IFLNK:
+				switch st.mode & linux.S_IFMT {
+				case linux.S_IFDIR, linux.S_IFREG, linux.S_IFLNK:
 				default:
 					fail("Stat(%q).mode = %#o, want a dir, file or symlink", p, st.mode)
 				}
 			}
 		case 13:
 			p := path()
-			target, e := fs.Readlink(AT_FDCWD, p)
+			target, e := fs.Readlink(linux.AT_FDCWD, p)
 			check(fmt.Sprintf("Readlink(%q) -> %q", p, target), e)
 			if e == OK && !slices.Contains(chaosTargets, target) {
 				fail("Readlink(%q) = %q, not a target we made", p, target)
@@ -460,13 +462,13 @@ func fuzzChaos(t *testing.T, s *bytesource) {
 				fail("Getwd() = %q, want an absolute path", wd)
 			}
 			if e == OK {
-				if st, e := statPath(fs, AT_FDCWD, ".", 0); e != OK || st.mode&S_IFMT != S_IFDIR {
+				if st, e := statPath(fs, linux.AT_FDCWD, ".", 0); e != OK || st.mode&linux.S_IFMT != linux.S_IFDIR {
 					fail("Stat(\".\") after Chdir(%q) = %#o, %v, want a directory", p, st.mode, e)
 				}
 			}
 		case 15:
 			h := handle()
-			b := make([]byte, StatLen)
+			b := make([]byte, linux.SizeofStat)
 			check(fmt.Sprintf("Fstat(%d)", h), fs.Fstat(h, b))
 		}
 	}
@@ -504,7 +506,7 @@ func checkTree(t *testing.T, fs *FS, log []string) {
 				want++
 			}
 		}
-		if got := mustStat(t, fs, dir, AT_SYMLINK_NOFOLLOW).nlink; got != want {
+		if got := mustStat(t, fs, dir, linux.AT_SYMLINK_NOFOLLOW).nlink; got != want {
 			t.Fatalf("after\n\t%s\nStat(%q).nlink = %d, want %d", strings.Join(log, "\n\t"), dir, got, want)
 		}
 		for i, d := range ds[2:] {
@@ -519,11 +521,11 @@ func checkTree(t *testing.T, fs *FS, log []string) {
 				t.Fatalf("after\n\t%s\n%q and %q are the same inode %d", strings.Join(log, "\n\t"), p, other, d.ino)
 			}
 			seen[d.ino] = p
-			st, e := statPath(fs, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW)
+			st, e := statPath(fs, linux.AT_FDCWD, p, linux.AT_SYMLINK_NOFOLLOW)
 			if e != OK || st.ino != d.ino {
 				t.Fatalf("after\n\t%s\nStat(%q) = ino %d, %v, want d_ino %d, OK", strings.Join(log, "\n\t"), p, st.ino, e, d.ino)
 			}
-			if st.mode&S_IFMT == S_IFDIR {
+			if st.mode&linux.S_IFMT == linux.S_IFDIR {
 				walk(p)
 			}
 		}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/u-root/u-root/pkg/cpio"
+
+	"unigo/kernel/abi/linux"
 )
 
 // archive packs recs into a newc archive with u-root's writer.
@@ -131,8 +133,8 @@ func decodeStat(b []byte) stat {
 	}
 }
 
-func statPath(fs *FS, dirh int, path string, flags int) (stat, Errno) {
-	b := make([]byte, StatLen)
+func statPath(fs *FS, dirh int, path string, flags int) (stat, linux.Errno) {
+	b := make([]byte, linux.SizeofStat)
 	if e := fs.Stat(dirh, path, flags, b); e != OK {
 		return stat{}, e
 	}
@@ -141,7 +143,7 @@ func statPath(fs *FS, dirh int, path string, flags int) (stat, Errno) {
 
 func mustStat(t testing.TB, fs *FS, path string, flags int) stat {
 	t.Helper()
-	st, e := statPath(fs, AT_FDCWD, path, flags)
+	st, e := statPath(fs, linux.AT_FDCWD, path, flags)
 	if e != OK {
 		t.Fatalf("Stat(%q, %#x) = %v, want OK", path, flags, e)
 	}
@@ -150,7 +152,7 @@ func mustStat(t testing.TB, fs *FS, path string, flags int) stat {
 
 func mustOpen(t testing.TB, fs *FS, path string, flags int) int {
 	t.Helper()
-	h, e := fs.Open(AT_FDCWD, path, flags, 0o644)
+	h, e := fs.Open(linux.AT_FDCWD, path, flags, 0o644)
 	if e != OK {
 		t.Fatalf("Open(%q, %#o) = %v, want OK", path, flags, e)
 	}
@@ -180,7 +182,7 @@ func readAll(t testing.TB, fs *FS, h int) string {
 // content opens path read-only and returns its whole content.
 func content(t testing.TB, fs *FS, path string) string {
 	t.Helper()
-	h := mustOpen(t, fs, path, O_RDONLY)
+	h := mustOpen(t, fs, path, linux.O_RDONLY)
 	defer fs.Close(h)
 	return readAll(t, fs, h)
 }
@@ -188,7 +190,7 @@ func content(t testing.TB, fs *FS, path string) string {
 // writeFile creates (or truncates) path and writes s to it.
 func writeFile(t testing.TB, fs *FS, path, s string) {
 	t.Helper()
-	h := mustOpen(t, fs, path, O_CREAT|O_TRUNC|O_WRONLY)
+	h := mustOpen(t, fs, path, linux.O_CREAT|linux.O_TRUNC|linux.O_WRONLY)
 	defer fs.Close(h)
 	if n, e := fs.Write(h, []byte(s), -1); n != len(s) || e != OK {
 		t.Fatalf("Write(%q, %d bytes) = %d, %v, want %d, OK", path, len(s), n, e, len(s))
@@ -197,14 +199,14 @@ func writeFile(t testing.TB, fs *FS, path, s string) {
 
 func mustMkdir(t testing.TB, fs *FS, path string) {
 	t.Helper()
-	if e := fs.Mkdir(AT_FDCWD, path, 0o755); e != OK {
+	if e := fs.Mkdir(linux.AT_FDCWD, path, 0o755); e != OK {
 		t.Fatalf("Mkdir(%q) = %v, want OK", path, e)
 	}
 }
 
 func mustSymlink(t testing.TB, fs *FS, target, path string) {
 	t.Helper()
-	if e := fs.Symlink(target, AT_FDCWD, path); e != OK {
+	if e := fs.Symlink(target, linux.AT_FDCWD, path); e != OK {
 		t.Fatalf("Symlink(%q, %q) = %v, want OK", target, path, e)
 	}
 }
@@ -272,7 +274,7 @@ func readDirHandle(t testing.TB, fs *FS, h, bufLen int) []dirent {
 // readDir lists path.
 func readDir(t testing.TB, fs *FS, path string) []dirent {
 	t.Helper()
-	h := mustOpen(t, fs, path, O_RDONLY|O_DIRECTORY)
+	h := mustOpen(t, fs, path, linux.O_RDONLY|linux.O_DIRECTORY)
 	defer fs.Close(h)
 	return readDirHandle(t, fs, h, 4096)
 }
@@ -284,40 +286,3 @@ func names(ds []dirent) []string {
 	}
 	return out
 }
-
-func errnoName(e Errno) string {
-	switch e {
-	case OK:
-		return "OK"
-	case EPERM:
-		return "EPERM"
-	case ENOENT:
-		return "ENOENT"
-	case EBADF:
-		return "EBADF"
-	case EACCES:
-		return "EACCES"
-	case EEXIST:
-		return "EEXIST"
-	case EXDEV:
-		return "EXDEV"
-	case ENOTDIR:
-		return "ENOTDIR"
-	case EISDIR:
-		return "EISDIR"
-	case EINVAL:
-		return "EINVAL"
-	case ENOSPC:
-		return "ENOSPC"
-	case ELOOP:
-		return "ELOOP"
-	case ENOTEMPTY:
-		return "ENOTEMPTY"
-	case ENAMETOOLONG:
-		return "ENAMETOOLONG"
-	}
-	return fmt.Sprintf("Errno(%d)", int(e))
-}
-
-// String makes failures read "= ENOENT, want OK".
-func (e Errno) String() string { return errnoName(e) }

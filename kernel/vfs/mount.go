@@ -6,10 +6,9 @@ import (
 	"path"
 	"strings"
 	"syscall"
-)
 
-// EIO is the errno of a share that fails to answer.
-const EIO Errno = 5
+	"unigo/kernel/abi/linux"
+)
 
 // A mount shows an io/fs file system (a host directory shared over 9P,
 // drivers/ninep) read-only under a directory of the tree. Its nodes are
@@ -42,7 +41,7 @@ func (fs *FS) Mount(at string, fsys iofs.FS) error {
 		}
 		k, ok := dir.kids[p]
 		if !ok {
-			k = fs.newNode(p, S_IFDIR|0o755, dir, true)
+			k = fs.newNode(p, linux.S_IFDIR|0o755, dir, true)
 		}
 		if !k.isDir() {
 			return errors.New("vfs: mount point " + clean + " is not a directory")
@@ -57,7 +56,7 @@ func (fs *FS) Mount(at string, fsys iofs.FS) error {
 }
 
 // list loads a lazy directory's entries. fs.mu is held.
-func (fs *FS) list(n *node) Errno {
+func (fs *FS) list(n *node) linux.Errno {
 	s := n.src
 	if s == nil || s.listed || !n.isDir() {
 		return OK
@@ -79,18 +78,18 @@ func (fs *FS) list(n *node) Errno {
 		mode := uint32(info.Mode().Perm())
 		switch t := d.Type(); {
 		case t.IsDir():
-			mode |= S_IFDIR
+			mode |= linux.S_IFDIR
 		case t&iofs.ModeSymlink != 0:
-			mode |= S_IFLNK
+			mode |= linux.S_IFLNK
 		case t.IsRegular():
-			mode |= S_IFREG
+			mode |= linux.S_IFREG
 		default:
 			continue // devices, sockets and pipes are not shared
 		}
 		k := fs.newNode(name, mode, n, true)
 		k.mtime = info.ModTime()
 		k.src = &lazySrc{fsys: s.fsys, name: child, size: info.Size()}
-		if mode&S_IFMT == S_IFLNK {
+		if mode&linux.S_IFMT == linux.S_IFLNK {
 			t, err := iofs.ReadLink(s.fsys, child)
 			if err != nil {
 				return errnoOf(err)
@@ -103,9 +102,9 @@ func (fs *FS) list(n *node) Errno {
 }
 
 // fetch reads a lazy file's contents. fs.mu is held.
-func (fs *FS) fetch(n *node) Errno {
+func (fs *FS) fetch(n *node) linux.Errno {
 	s := n.src
-	if s == nil || s.read || n.mode&S_IFMT != S_IFREG {
+	if s == nil || s.read || n.mode&linux.S_IFMT != linux.S_IFREG {
 		return OK
 	}
 	b, err := iofs.ReadFile(s.fsys, s.name)
@@ -118,7 +117,7 @@ func (fs *FS) fetch(n *node) Errno {
 
 // size is a node's st_size: the listing's until a lazy file is read.
 func (n *node) size() int64 {
-	if n.src != nil && !n.src.read && n.mode&S_IFMT == S_IFREG {
+	if n.src != nil && !n.src.read && n.mode&linux.S_IFMT == linux.S_IFREG {
 		return n.src.size
 	}
 	return int64(len(n.data))
@@ -126,15 +125,15 @@ func (n *node) size() int64 {
 
 // errnoOf maps a share's error to an errno: the server's own (9P's
 // Rlerror carries Linux errnos), or the io/fs class, or EIO.
-func errnoOf(err error) Errno {
+func errnoOf(err error) linux.Errno {
 	var en syscall.Errno
 	switch {
 	case errors.As(err, &en):
-		return Errno(en)
+		return linux.Errno(en)
 	case errors.Is(err, iofs.ErrNotExist):
-		return ENOENT
+		return linux.ENOENT
 	case errors.Is(err, iofs.ErrPermission):
-		return EACCES
+		return linux.EACCES
 	}
-	return EIO
+	return linux.EIO
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"unigo/kernel/abi/linux"
 )
 
 // countingFS counts the listings and reads a mount asks of its source.
@@ -60,8 +62,8 @@ func TestMountReadsOnDemand(t *testing.T) {
 		t.Errorf("after one open: %d listings, %d reads; want 2 (root, src) and 1", src.readDirs, src.readFiles)
 	}
 	st := mustStat(t, fs, "/usr/local/go/src/a/b/deep.txt", 0)
-	if st.mode != S_IFREG|0o600 || st.size != 4 || st.mtime.Unix() != 1700000000 {
-		t.Errorf("stat(deep.txt) = mode %o size %d mtime %d, want %o 4 1700000000", st.mode, st.size, st.mtime.Unix(), S_IFREG|0o600)
+	if st.mode != linux.S_IFREG|0o600 || st.size != 4 || st.mtime.Unix() != 1700000000 {
+		t.Errorf("stat(deep.txt) = mode %o size %d mtime %d, want %o 4 1700000000", st.mode, st.size, st.mtime.Unix(), linux.S_IFREG|0o600)
 	}
 	if src.readFiles != 1 {
 		t.Errorf("stat read the file: %d reads, want 1", src.readFiles)
@@ -85,19 +87,19 @@ func TestMountIsReadOnly(t *testing.T) {
 	if err := fs.Mount("/share", shareFS()); err != nil {
 		t.Fatal(err)
 	}
-	if _, e := fs.Open(AT_FDCWD, "/share/VERSION", O_WRONLY, 0); e != EACCES {
+	if _, e := fs.Open(linux.AT_FDCWD, "/share/VERSION", linux.O_WRONLY, 0); e != linux.EACCES {
 		t.Errorf("Open(VERSION, O_WRONLY) = %v, want EACCES", e)
 	}
-	if _, e := fs.Open(AT_FDCWD, "/share/new", O_CREAT|O_WRONLY, 0o644); e != EACCES {
+	if _, e := fs.Open(linux.AT_FDCWD, "/share/new", linux.O_CREAT|linux.O_WRONLY, 0o644); e != linux.EACCES {
 		t.Errorf("Open(new, O_CREAT) = %v, want EACCES", e)
 	}
-	if e := fs.Mkdir(AT_FDCWD, "/share/d", 0o755); e != EACCES {
+	if e := fs.Mkdir(linux.AT_FDCWD, "/share/d", 0o755); e != linux.EACCES {
 		t.Errorf("Mkdir(share/d) = %v, want EACCES", e)
 	}
-	if e := fs.Unlink(AT_FDCWD, "/share/VERSION", 0); e != EACCES {
+	if e := fs.Unlink(linux.AT_FDCWD, "/share/VERSION", 0); e != linux.EACCES {
 		t.Errorf("Unlink(VERSION) = %v, want EACCES", e)
 	}
-	if _, e := statPath(fs, AT_FDCWD, "/share/nope", 0); e != ENOENT {
+	if _, e := statPath(fs, linux.AT_FDCWD, "/share/nope", 0); e != linux.ENOENT {
 		t.Errorf("stat(nope) = %v, want ENOENT", e)
 	}
 }
@@ -109,19 +111,19 @@ func TestMountErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	src.fail = syscall.EIO
-	if _, e := statPath(fs, AT_FDCWD, "/share/VERSION", 0); e != EIO {
+	if _, e := statPath(fs, linux.AT_FDCWD, "/share/VERSION", 0); e != linux.EIO {
 		t.Errorf("stat with a failing share = %v, want EIO", e)
 	}
 	src.fail = iofs.ErrPermission
-	if _, e := statPath(fs, AT_FDCWD, "/share/VERSION", 0); e != EACCES {
+	if _, e := statPath(fs, linux.AT_FDCWD, "/share/VERSION", 0); e != linux.EACCES {
 		t.Errorf("stat with a share refusing = %v, want EACCES", e)
 	}
 	src.fail = errors.New("transport broke")
-	if _, e := statPath(fs, AT_FDCWD, "/share/VERSION", 0); e != EIO {
+	if _, e := statPath(fs, linux.AT_FDCWD, "/share/VERSION", 0); e != linux.EIO {
 		t.Errorf("stat with a broken share = %v, want EIO", e)
 	}
 	src.fail = nil
-	if _, e := statPath(fs, AT_FDCWD, "/share/VERSION", 0); e != OK {
+	if _, e := statPath(fs, linux.AT_FDCWD, "/share/VERSION", 0); e != OK {
 		t.Errorf("stat after the share recovered = %v, want OK", e)
 	}
 	for _, at := range []string{"/", "/tmp", "/tmp/x"} {

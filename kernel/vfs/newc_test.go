@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/u-root/u-root/pkg/cpio"
+
+	"unigo/kernel/abi/linux"
 )
 
 func TestLoadCpioFiles(t *testing.T) {
@@ -16,18 +18,18 @@ func TestLoadCpioFiles(t *testing.T) {
 		content string
 		mode    uint32
 	}{
-		{"/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", S_IFREG | 0o644},
-		{"/etc/shadow", "root:*:1::::::\n", S_IFREG | 0o600},
-		{"/etc/empty", "", S_IFREG | 0o644},
-		{"/etc/hostname", "unigo\n", S_IFREG | 0o644},
-		{"/bin/sh", "#!shell\n", S_IFREG | 0o755},
-		{"/usr/share/doc/readme", "read me\n", S_IFREG | 0o444},
-		{"/usr/lib/libc.so", "ELF", S_IFREG | 0o755},
-		{"/data/big", bigContent, S_IFREG | 0o644},
+		{"/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", linux.S_IFREG | 0o644},
+		{"/etc/shadow", "root:*:1::::::\n", linux.S_IFREG | 0o600},
+		{"/etc/empty", "", linux.S_IFREG | 0o644},
+		{"/etc/hostname", "unigo\n", linux.S_IFREG | 0o644},
+		{"/bin/sh", "#!shell\n", linux.S_IFREG | 0o755},
+		{"/usr/share/doc/readme", "read me\n", linux.S_IFREG | 0o444},
+		{"/usr/lib/libc.so", "ELF", linux.S_IFREG | 0o755},
+		{"/data/big", bigContent, linux.S_IFREG | 0o644},
 		// Through symlinks: relative, absolute, to a directory.
-		{"/etc/motd", "root:x:0:0:root:/root:/bin/sh\n", S_IFREG | 0o644},
-		{"/etc/rel", "#!shell\n", S_IFREG | 0o755},
-		{"/lib/libc.so", "ELF", S_IFREG | 0o755},
+		{"/etc/motd", "root:x:0:0:root:/root:/bin/sh\n", linux.S_IFREG | 0o644},
+		{"/etc/rel", "#!shell\n", linux.S_IFREG | 0o755},
+		{"/lib/libc.so", "ELF", linux.S_IFREG | 0o755},
 	}
 	for _, tt := range tests {
 		if got := content(t, fs, tt.path); got != tt.content {
@@ -58,17 +60,17 @@ func TestLoadCpioDirsAndLinks(t *testing.T) {
 		mode  uint32
 		size  int64
 	}{
-		{"/", 0, S_IFDIR | 0o755, 4096},
-		{"/etc", 0, S_IFDIR | 0o750, 4096}, // explicit record
-		{"/bin", 0, S_IFDIR | 0o755, 4096}, // implied by bin/sh
-		{"/usr", 0, S_IFDIR | 0o755, 4096}, // implied, two levels up
-		{"/usr/share/doc", 0, S_IFDIR | 0o755, 4096},
-		{"/usr/lib", 0, S_IFDIR | 0o700, 4096}, // explicit record
-		{"/lib", 0, S_IFDIR | 0o700, 4096},
-		{"/lib", AT_SYMLINK_NOFOLLOW, S_IFLNK | 0o777, int64(len("usr/lib"))},
-		{"/etc/motd", AT_SYMLINK_NOFOLLOW, S_IFLNK | 0o777, int64(len("/etc/passwd"))},
-		{"/etc/dangling", AT_SYMLINK_NOFOLLOW, S_IFLNK | 0o777, int64(len("/nonexistent"))},
-		{"/tmp", 0, S_IFDIR | 0o1777, 4096},
+		{"/", 0, linux.S_IFDIR | 0o755, 4096},
+		{"/etc", 0, linux.S_IFDIR | 0o750, 4096}, // explicit record
+		{"/bin", 0, linux.S_IFDIR | 0o755, 4096}, // implied by bin/sh
+		{"/usr", 0, linux.S_IFDIR | 0o755, 4096}, // implied, two levels up
+		{"/usr/share/doc", 0, linux.S_IFDIR | 0o755, 4096},
+		{"/usr/lib", 0, linux.S_IFDIR | 0o700, 4096}, // explicit record
+		{"/lib", 0, linux.S_IFDIR | 0o700, 4096},
+		{"/lib", linux.AT_SYMLINK_NOFOLLOW, linux.S_IFLNK | 0o777, int64(len("usr/lib"))},
+		{"/etc/motd", linux.AT_SYMLINK_NOFOLLOW, linux.S_IFLNK | 0o777, int64(len("/etc/passwd"))},
+		{"/etc/dangling", linux.AT_SYMLINK_NOFOLLOW, linux.S_IFLNK | 0o777, int64(len("/nonexistent"))},
+		{"/tmp", 0, linux.S_IFDIR | 0o1777, 4096},
 	}
 	for _, tt := range tests {
 		st := mustStat(t, fs, tt.path, tt.flags)
@@ -83,7 +85,7 @@ func TestLoadCpioDirsAndLinks(t *testing.T) {
 		{"/etc/dangling", "/nonexistent"},
 	}
 	for _, l := range links {
-		if got, e := fs.Readlink(AT_FDCWD, l.path); got != l.target || e != OK {
+		if got, e := fs.Readlink(linux.AT_FDCWD, l.path); got != l.target || e != OK {
 			t.Errorf("Readlink(%q) = %q, %v, want %q, OK", l.path, got, e, l.target)
 		}
 	}
@@ -110,8 +112,8 @@ func TestLoadCpioLateDirRecord(t *testing.T) {
 	// Leading and trailing slashes are trimmed (u-root's writer trims them
 	// too, so these records are made by hand).
 	a = a[:strings.LastIndex(a, newcMagic)] + // drop u-root's trailer
-		rawRecord("/abs/", S_IFDIR|0o750, "", -1, -1) +
-		rawRecord("//abs/f/", S_IFREG|0o600, "y", -1, -1) +
+		rawRecord("/abs/", linux.S_IFDIR|0o750, "", -1, -1) +
+		rawRecord("//abs/f/", linux.S_IFREG|0o600, "y", -1, -1) +
 		trailer
 	if err := fs.LoadCpio(a); err != nil {
 		t.Fatalf("LoadCpio = %v, want nil", err)
@@ -120,11 +122,11 @@ func TestLoadCpioLateDirRecord(t *testing.T) {
 		path string
 		mode uint32
 	}{
-		{"/a", S_IFDIR | 0o700},
-		{"/a/b", S_IFDIR | 0o711},
-		{"/a/b/f", S_IFREG | 0o644},
-		{"/abs", S_IFDIR | 0o750},
-		{"/abs/f", S_IFREG | 0o600},
+		{"/a", linux.S_IFDIR | 0o700},
+		{"/a/b", linux.S_IFDIR | 0o711},
+		{"/a/b/f", linux.S_IFREG | 0o644},
+		{"/abs", linux.S_IFDIR | 0o750},
+		{"/abs/f", linux.S_IFREG | 0o600},
 	} {
 		if got := mustStat(t, fs, tt.path, 0).mode; got != tt.mode {
 			t.Errorf("Stat(%q).mode = %#o, want %#o", tt.path, got, tt.mode)
@@ -155,11 +157,11 @@ func TestLoadCpioTmp(t *testing.T) {
 			if err := fs.LoadCpio(archive(t, tt.recs...)); err != nil {
 				t.Fatalf("LoadCpio = %v, want nil", err)
 			}
-			st := mustStat(t, fs, "/tmp", AT_SYMLINK_NOFOLLOW)
-			if st.mode != S_IFDIR|0o1777 {
-				t.Errorf("Stat(/tmp).mode = %#o, want %#o", st.mode, S_IFDIR|0o1777)
+			st := mustStat(t, fs, "/tmp", linux.AT_SYMLINK_NOFOLLOW)
+			if st.mode != linux.S_IFDIR|0o1777 {
+				t.Errorf("Stat(/tmp).mode = %#o, want %#o", st.mode, linux.S_IFDIR|0o1777)
 			}
-			if e := fs.Access(AT_FDCWD, "/tmp", true); e != OK {
+			if e := fs.Access(linux.AT_FDCWD, "/tmp", true); e != OK {
 				t.Errorf("Access(/tmp, write) = %v, want OK", e)
 			}
 			writeFile(t, fs, "/tmp/new", "hello")
@@ -174,7 +176,7 @@ func TestLoadCpioTmp(t *testing.T) {
 // The archive may be empty, end without a trailer, or carry padding after
 // the trailer (as when it is rounded up to a block size).
 func TestLoadCpioFraming(t *testing.T) {
-	file := rawRecord("f", S_IFREG|0o644, "abcde", -1, -1)
+	file := rawRecord("f", linux.S_IFREG|0o644, "abcde", -1, -1)
 	tests := []struct {
 		name    string
 		archive string
@@ -194,9 +196,9 @@ func TestLoadCpioFraming(t *testing.T) {
 			if err := fs.LoadCpio(tt.archive); err != nil {
 				t.Fatalf("LoadCpio = %v, want nil", err)
 			}
-			_, e := statPath(fs, AT_FDCWD, "/f", 0)
+			_, e := statPath(fs, linux.AT_FDCWD, "/f", 0)
 			if tt.want == "" {
-				if e != ENOENT {
+				if e != linux.ENOENT {
 					t.Errorf("Stat(/f) = %v, want ENOENT", e)
 				}
 				return
@@ -213,7 +215,7 @@ func TestLoadCpioFraming(t *testing.T) {
 func TestRawRecordMatchesUroot(t *testing.T) {
 	r := cpio.StaticFile("dir/file", "content", 0o644)
 	r.Ino, r.NLink = 1, 1
-	got := rawRecord("dir/file", S_IFREG|0o644, "content", -1, -1) + trailer
+	got := rawRecord("dir/file", linux.S_IFREG|0o644, "content", -1, -1) + trailer
 	tr := cpio.TrailerRecord
 	tr.Ino, tr.NLink = 1, 1
 	if want := archive(t, r, tr); got != want {
@@ -222,7 +224,7 @@ func TestRawRecordMatchesUroot(t *testing.T) {
 }
 
 func TestLoadCpioCorrupt(t *testing.T) {
-	valid := rawRecord("etc/passwd", S_IFREG|0o644, "root\n", -1, -1) + trailer
+	valid := rawRecord("etc/passwd", linux.S_IFREG|0o644, "root\n", -1, -1) + trailer
 	setField := func(rec string, field int, hex string) string {
 		off := 6 + 8*field
 		return rec[:off] + hex + rec[off+8:]
@@ -247,9 +249,9 @@ func TestLoadCpioCorrupt(t *testing.T) {
 		{"size past end", setField(valid, 6, "00001000")},
 		{"size past end (huge)", setField(valid, 6, "FFFFFFFF")},
 		{"truncated data", valid[:122]},
-		{"second record bad magic", rawRecord("a", S_IFREG|0o644, "x", -1, -1) + "X" + valid[1:]},
-		{"second header truncated", rawRecord("a", S_IFREG|0o644, "x", -1, -1) + valid[:100]},
-		{"trailer truncated", rawRecord("a", S_IFREG|0o644, "x", -1, -1) + trailer[:50]},
+		{"second record bad magic", rawRecord("a", linux.S_IFREG|0o644, "x", -1, -1) + "X" + valid[1:]},
+		{"second header truncated", rawRecord("a", linux.S_IFREG|0o644, "x", -1, -1) + valid[:100]},
+		{"trailer truncated", rawRecord("a", linux.S_IFREG|0o644, "x", -1, -1) + trailer[:50]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,8 +261,8 @@ func TestLoadCpioCorrupt(t *testing.T) {
 				t.Errorf("LoadCpio(%q) = %v, want ErrCorrupt", trunc(tt.archive), err)
 			}
 			// The file system stays usable.
-			if st := mustStat(t, fs, "/tmp", 0); st.mode != S_IFDIR|0o1777 {
-				t.Errorf("Stat(/tmp).mode = %#o after a corrupt archive, want %#o", st.mode, S_IFDIR|0o1777)
+			if st := mustStat(t, fs, "/tmp", 0); st.mode != linux.S_IFDIR|0o1777 {
+				t.Errorf("Stat(/tmp).mode = %#o after a corrupt archive, want %#o", st.mode, linux.S_IFDIR|0o1777)
 			}
 			writeFile(t, fs, "/tmp/x", "ok")
 		})
@@ -277,9 +279,9 @@ func TestLoadCpioTruncations(t *testing.T) {
 		data string
 	}
 	recs := []rec{
-		{"d", S_IFDIR | 0o755, ""},
-		{"d/file", S_IFREG | 0o644, "12345"},
-		{"link", S_IFLNK | 0o777, "d/file"},
+		{"d", linux.S_IFDIR | 0o755, ""},
+		{"d/file", linux.S_IFREG | 0o644, "12345"},
+		{"link", linux.S_IFLNK | 0o777, "d/file"},
 		{"TRAILER!!!", 0, ""},
 	}
 	var full string
@@ -318,8 +320,8 @@ func TestLoadCpioCharDev(t *testing.T) {
 	if err := fs.LoadCpio(archive(t, cpio.CharDev("dev/null", 0o666, 1, 3))); err != nil {
 		t.Fatalf("LoadCpio = %v, want nil", err)
 	}
-	if got := mustStat(t, fs, "/dev/null", 0).mode; got != S_IFCHR|0o666 {
-		t.Errorf("Stat(/dev/null).mode = %#o, want %#o", got, S_IFCHR|0o666)
+	if got := mustStat(t, fs, "/dev/null", 0).mode; got != linux.S_IFCHR|0o666 {
+		t.Errorf("Stat(/dev/null).mode = %#o, want %#o", got, linux.S_IFCHR|0o666)
 	}
 	ds := readDir(t, fs, "/dev")
 	if len(ds) != 3 || ds[2].name != "null" || ds[2].typ != 2 {
@@ -333,9 +335,9 @@ func FuzzNewc(f *testing.F) {
 	for _, n := range []int{0, 1, 6, 109, 110, 111, 120, 200, 400, len(valid) / 2, len(valid) - 1} {
 		f.Add([]byte(valid[:n]))
 	}
-	f.Add([]byte(rawRecord("a/b/c", S_IFREG|0o644, "x", -1, -1) + trailer))
-	f.Add([]byte(rawRecord("x", S_IFLNK|0o777, "x", -1, -1) + trailer))
-	f.Add([]byte(rawRecord("tmp", S_IFREG|0o644, "x", -1, -1) + rawRecord("tmp/a", S_IFREG, "y", -1, -1)))
+	f.Add([]byte(rawRecord("a/b/c", linux.S_IFREG|0o644, "x", -1, -1) + trailer))
+	f.Add([]byte(rawRecord("x", linux.S_IFLNK|0o777, "x", -1, -1) + trailer))
+	f.Add([]byte(rawRecord("tmp", linux.S_IFREG|0o644, "x", -1, -1) + rawRecord("tmp/a", linux.S_IFREG, "y", -1, -1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fs := New()
 		err := fs.LoadCpio(string(data))
@@ -344,10 +346,10 @@ func FuzzNewc(f *testing.F) {
 		}
 		// Whatever was loaded, the tree can be walked and /tmp works.
 		walk(t, fs, "/", 0)
-		if st := mustStat(t, fs, "/tmp", AT_SYMLINK_NOFOLLOW); st.mode != S_IFDIR|0o1777 {
-			t.Fatalf("Stat(/tmp).mode = %#o, want %#o", st.mode, S_IFDIR|0o1777)
+		if st := mustStat(t, fs, "/tmp", linux.AT_SYMLINK_NOFOLLOW); st.mode != linux.S_IFDIR|0o1777 {
+			t.Fatalf("Stat(/tmp).mode = %#o, want %#o", st.mode, linux.S_IFDIR|0o1777)
 		}
-		if e := fs.Mkdir(AT_FDCWD, "/tmp/fuzz-new-dir", 0o755); e != OK {
+		if e := fs.Mkdir(linux.AT_FDCWD, "/tmp/fuzz-new-dir", 0o755); e != OK {
 			t.Fatalf("Mkdir(/tmp/fuzz-new-dir) = %v, want OK", e)
 		}
 	})
@@ -367,7 +369,7 @@ func walk(t *testing.T, fs *FS, path string, depth int) {
 			subdirs++
 		}
 	}
-	if got := mustStat(t, fs, path, AT_SYMLINK_NOFOLLOW).nlink; got != 2+subdirs {
+	if got := mustStat(t, fs, path, linux.AT_SYMLINK_NOFOLLOW).nlink; got != 2+subdirs {
 		t.Errorf("Stat(%q).nlink = %d, want %d (2 + subdirectories)", path, got, 2+subdirs)
 	}
 	for _, d := range ds[2:] {
@@ -375,15 +377,15 @@ func walk(t *testing.T, fs *FS, path string, depth int) {
 			continue // LoadCpio keeps such names (bugs_test.go); paths cannot reach them
 		}
 		p := strings.TrimSuffix(path, "/") + "/" + d.name
-		st, e := statPath(fs, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW)
+		st, e := statPath(fs, linux.AT_FDCWD, p, linux.AT_SYMLINK_NOFOLLOW)
 		if e != OK {
 			// Names the path syntax cannot reach ("", ".", "..", too long).
 			continue
 		}
-		switch st.mode & S_IFMT {
-		case S_IFDIR:
+		switch st.mode & linux.S_IFMT {
+		case linux.S_IFDIR:
 			walk(t, fs, p, depth+1)
-		case S_IFREG:
+		case linux.S_IFREG:
 			if got := int64(len(content(t, fs, p))); got != st.size {
 				t.Errorf("len(content(%q)) = %d, want Stat size %d", p, got, st.size)
 			}

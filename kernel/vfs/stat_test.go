@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"unigo/kernel/abi/linux"
 )
 
 func TestStatFields(t *testing.T) {
@@ -20,23 +22,23 @@ func TestStatFields(t *testing.T) {
 		size     int64
 		minNlink uint64
 	}{
-		{"/", 0, S_IFDIR | 0o755, 4096, 2},
-		{"/etc", 0, S_IFDIR | 0o750, 4096, 2},
-		{"/etc/passwd", 0, S_IFREG | 0o644, 30, 1},
-		{"/etc/empty", 0, S_IFREG | 0o644, 0, 1},
-		{"/data/big", 0, S_IFREG | 0o644, int64(len(bigContent)), 1},
-		{"/lib", AT_SYMLINK_NOFOLLOW, S_IFLNK | 0o777, 7, 1},
-		{"/lib", 0, S_IFDIR | 0o700, 4096, 2},
-		{"/tmp", 0, S_IFDIR | 0o1777, 4096, 2},
-		{"/tmp/f", 0, S_IFREG | 0o644, 10, 1},
-		{"/tmp/big", 0, S_IFREG | 0o644, 4097, 1},
-		{"/tmp/d", 0, S_IFDIR | 0o755, 4096, 2},
-		{"/tmp/l", AT_SYMLINK_NOFOLLOW, S_IFLNK | 0o777, 6, 1},
-		{"/tmp/l", 0, S_IFREG | 0o644, 10, 1},
+		{"/", 0, linux.S_IFDIR | 0o755, 4096, 2},
+		{"/etc", 0, linux.S_IFDIR | 0o750, 4096, 2},
+		{"/etc/passwd", 0, linux.S_IFREG | 0o644, 30, 1},
+		{"/etc/empty", 0, linux.S_IFREG | 0o644, 0, 1},
+		{"/data/big", 0, linux.S_IFREG | 0o644, int64(len(bigContent)), 1},
+		{"/lib", linux.AT_SYMLINK_NOFOLLOW, linux.S_IFLNK | 0o777, 7, 1},
+		{"/lib", 0, linux.S_IFDIR | 0o700, 4096, 2},
+		{"/tmp", 0, linux.S_IFDIR | 0o1777, 4096, 2},
+		{"/tmp/f", 0, linux.S_IFREG | 0o644, 10, 1},
+		{"/tmp/big", 0, linux.S_IFREG | 0o644, 4097, 1},
+		{"/tmp/d", 0, linux.S_IFDIR | 0o755, 4096, 2},
+		{"/tmp/l", linux.AT_SYMLINK_NOFOLLOW, linux.S_IFLNK | 0o777, 6, 1},
+		{"/tmp/l", 0, linux.S_IFREG | 0o644, 10, 1},
 	}
 	for _, tt := range tests {
-		b := bytes.Repeat([]byte{0xA5}, StatLen)
-		if e := fs.Stat(AT_FDCWD, tt.path, tt.flags, b); e != OK {
+		b := bytes.Repeat([]byte{0xA5}, linux.SizeofStat)
+		if e := fs.Stat(linux.AT_FDCWD, tt.path, tt.flags, b); e != OK {
 			t.Errorf("Stat(%q, %#x) = %v, want OK", tt.path, tt.flags, e)
 			continue
 		}
@@ -72,9 +74,9 @@ func TestStatFields(t *testing.T) {
 			}
 		}
 		// Fstat of the opened file says the same.
-		if tt.flags&AT_SYMLINK_NOFOLLOW == 0 {
-			h := mustOpen(t, fs, tt.path, O_RDONLY)
-			fb := make([]byte, StatLen)
+		if tt.flags&linux.AT_SYMLINK_NOFOLLOW == 0 {
+			h := mustOpen(t, fs, tt.path, linux.O_RDONLY)
+			fb := make([]byte, linux.SizeofStat)
 			if e := fs.Fstat(h, fb); e != OK || !bytes.Equal(fb, b) {
 				t.Errorf("Fstat(Open(%q)) = %v, %+v, want OK, %+v", tt.path, e, decodeStat(fb), st)
 			}
@@ -86,15 +88,15 @@ func TestStatFields(t *testing.T) {
 // Stat writes exactly StatLen bytes.
 func TestStatBufferLen(t *testing.T) {
 	fs := New()
-	b := bytes.Repeat([]byte{0xA5}, StatLen+16)
-	if e := fs.Stat(AT_FDCWD, "/tmp", 0, b); e != OK {
+	b := bytes.Repeat([]byte{0xA5}, linux.SizeofStat+16)
+	if e := fs.Stat(linux.AT_FDCWD, "/tmp", 0, b); e != OK {
 		t.Fatalf("Stat(/tmp) = %v, want OK", e)
 	}
-	if got := b[StatLen:]; !bytes.Equal(got, bytes.Repeat([]byte{0xA5}, 16)) {
-		t.Errorf("Stat wrote past StatLen: b[%d:] = %x, want a5...", StatLen, got)
+	if got := b[linux.SizeofStat:]; !bytes.Equal(got, bytes.Repeat([]byte{0xA5}, 16)) {
+		t.Errorf("Stat wrote past StatLen: b[%d:] = %x, want a5...", linux.SizeofStat, got)
 	}
-	if StatLen != 144 {
-		t.Errorf("StatLen = %d, want 144", StatLen)
+	if linux.SizeofStat != 144 {
+		t.Errorf("StatLen = %d, want 144", linux.SizeofStat)
 	}
 }
 
@@ -121,7 +123,7 @@ func TestStatInodes(t *testing.T) {
 			if dir == "/" {
 				p = "/" + d.name
 			}
-			st := mustStat(t, fs, p, AT_SYMLINK_NOFOLLOW)
+			st := mustStat(t, fs, p, linux.AT_SYMLINK_NOFOLLOW)
 			if st.ino != d.ino {
 				t.Errorf("Stat(%q).ino = %d, want d_ino %d", p, st.ino, d.ino)
 			}
@@ -129,7 +131,7 @@ func TestStatInodes(t *testing.T) {
 				t.Errorf("Stat(%q).ino = %d, same as %q", p, st.ino, other)
 			}
 			seen[st.ino] = p
-			if st.mode&S_IFMT == S_IFDIR {
+			if st.mode&linux.S_IFMT == linux.S_IFDIR {
 				rec(p)
 			}
 		}
@@ -150,7 +152,7 @@ func TestStatMtime(t *testing.T) {
 	t0 := time.Unix(1000, 111)
 	now := t0
 	fs.now = func() time.Time { return now }
-	h := mustOpen(t, fs, "/tmp/f", O_CREAT|O_RDWR)
+	h := mustOpen(t, fs, "/tmp/f", linux.O_CREAT|linux.O_RDWR)
 	mtime := func() time.Time { return mustStat(t, fs, "/tmp/f", 0).mtime }
 	if got := mtime(); !got.Equal(t0) {
 		t.Errorf("mtime after create = %v, want %v", got, t0)
@@ -164,8 +166,8 @@ func TestStatMtime(t *testing.T) {
 		{"pwrite", func() { fs.Write(h, []byte("x"), 10) }, true},
 		{"read", func() { fs.Read(h, make([]byte, 1), 0) }, false},
 		{"stat", func() { mustStat(t, fs, "/tmp/f", 0) }, false},
-		{"open O_TRUNC", func() { fs.Close(mustOpen(t, fs, "/tmp/f", O_WRONLY|O_TRUNC)) }, true},
-		{"open O_RDWR", func() { fs.Close(mustOpen(t, fs, "/tmp/f", O_RDWR)) }, false},
+		{"open O_TRUNC", func() { fs.Close(mustOpen(t, fs, "/tmp/f", linux.O_WRONLY|linux.O_TRUNC)) }, true},
+		{"open O_RDWR", func() { fs.Close(mustOpen(t, fs, "/tmp/f", linux.O_RDWR)) }, false},
 	}
 	want := t0
 	for i, s := range steps {
@@ -183,27 +185,27 @@ func TestStatMtime(t *testing.T) {
 // AT_EMPTY_PATH stats the directory handle itself (or the cwd).
 func TestStatEmptyPath(t *testing.T) {
 	fs := newStdFS(t)
-	h := mustOpen(t, fs, "/usr/share", O_RDONLY|O_DIRECTORY)
+	h := mustOpen(t, fs, "/usr/share", linux.O_RDONLY|linux.O_DIRECTORY)
 	want := mustStat(t, fs, "/usr/share", 0)
-	if got, e := statPath(fs, h, "", AT_EMPTY_PATH); e != OK || got != want {
+	if got, e := statPath(fs, h, "", linux.AT_EMPTY_PATH); e != OK || got != want {
 		t.Errorf("Stat(/usr/share handle, \"\", AT_EMPTY_PATH) = %+v, %v, want %+v, OK", got, e, want)
 	}
-	if _, e := statPath(fs, h, "", 0); e != ENOENT {
+	if _, e := statPath(fs, h, "", 0); e != linux.ENOENT {
 		t.Errorf("Stat(handle, \"\", 0) = %v, want ENOENT", e)
 	}
 	if e := fs.Chdir("/etc"); e != OK {
 		t.Fatalf("Chdir(/etc) = %v, want OK", e)
 	}
 	want = mustStat(t, fs, "/etc", 0)
-	if got, e := statPath(fs, AT_FDCWD, "", AT_EMPTY_PATH); e != OK || got != want {
+	if got, e := statPath(fs, linux.AT_FDCWD, "", linux.AT_EMPTY_PATH); e != OK || got != want {
 		t.Errorf("Stat(AT_FDCWD, \"\", AT_EMPTY_PATH) = %+v, %v, want %+v (cwd), OK", got, e, want)
 	}
 	// A non-empty path ignores AT_EMPTY_PATH.
 	want = mustStat(t, fs, "/usr/share/doc", 0)
-	if got, e := statPath(fs, h, "doc", AT_EMPTY_PATH); e != OK || got != want {
+	if got, e := statPath(fs, h, "doc", linux.AT_EMPTY_PATH); e != OK || got != want {
 		t.Errorf("Stat(handle, doc, AT_EMPTY_PATH) = %+v, %v, want %+v, OK", got, e, want)
 	}
-	if _, e := statPath(fs, 999, "", AT_EMPTY_PATH); e != EBADF {
+	if _, e := statPath(fs, 999, "", linux.AT_EMPTY_PATH); e != linux.EBADF {
 		t.Errorf("Stat(bad handle, \"\", AT_EMPTY_PATH) = %v, want EBADF", e)
 	}
 }
@@ -268,13 +270,13 @@ func TestGetdentsBuffers(t *testing.T) {
 	}
 	// The longest record: 19 + 9 + 1 rounded up to 32.
 	for _, size := range []int{32, 33, 40, 48, 63, 64, 65, 100, 128, 1000, 4096} {
-		h := mustOpen(t, fs, "/tmp/d", O_RDONLY|O_DIRECTORY)
+		h := mustOpen(t, fs, "/tmp/d", linux.O_RDONLY|linux.O_DIRECTORY)
 		ds := readDirHandle(t, fs, h, size)
 		if got := names(ds); !slices.Equal(got, want) {
 			t.Errorf("readDir(/tmp/d, %d-byte buffer) = %q, want %q", size, got, want)
 		}
 		// And again from the start after Seek(0).
-		if off, e := fs.Seek(h, 0, SeekSet); off != 0 || e != OK {
+		if off, e := fs.Seek(h, 0, linux.SEEK_SET); off != 0 || e != OK {
 			t.Errorf("Seek(dir, 0, SeekSet) = %d, %v, want 0, OK", off, e)
 		}
 		if got := names(readDirHandle(t, fs, h, size)); !slices.Equal(got, want) {
@@ -284,17 +286,17 @@ func TestGetdentsBuffers(t *testing.T) {
 	}
 
 	reclen := func(name string) int { return (19 + len(name) + 1 + 7) &^ 7 }
-	h := mustOpen(t, fs, "/tmp/d", O_RDONLY|O_DIRECTORY)
+	h := mustOpen(t, fs, "/tmp/d", linux.O_RDONLY|linux.O_DIRECTORY)
 	calls := []struct {
 		size int
-		e    Errno
+		e    linux.Errno
 		want []string
 	}{
-		{23, EINVAL, nil}, // "." needs 24
-		{0, EINVAL, nil},
-		{24, OK, want[:1]},                 // exactly one record
-		{47, OK, want[1:2]},                // room for one, not two
-		{reclen(want[2]) - 1, EINVAL, nil}, // the next one does not fit
+		{23, linux.EINVAL, nil}, // "." needs 24
+		{0, linux.EINVAL, nil},
+		{24, OK, want[:1]},                                 // exactly one record
+		{47, OK, want[1:2]},                                // room for one, not two
+		{reclen(want[2]) - 1, linux.EINVAL, nil},           // the next one does not fit
 		{reclen(want[2]) + reclen(want[3]), OK, want[2:4]}, // nothing was lost
 		{1 << 16, OK, want[4:]},
 		{1 << 16, OK, nil}, // the end

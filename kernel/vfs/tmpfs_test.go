@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"unigo/kernel/abi/linux"
 )
 
 func TestTmpfsCreate(t *testing.T) {
@@ -12,15 +14,15 @@ func TestTmpfsCreate(t *testing.T) {
 		mode uint32
 		want uint32
 	}{
-		{0o644, S_IFREG | 0o644},
-		{0o600, S_IFREG | 0o600},
-		{0o777, S_IFREG | 0o777},
-		{0o4755, S_IFREG | 0o755},          // setuid dropped
-		{S_IFDIR | 0o700, S_IFREG | 0o700}, // type bits ignored
+		{0o644, linux.S_IFREG | 0o644},
+		{0o600, linux.S_IFREG | 0o600},
+		{0o777, linux.S_IFREG | 0o777},
+		{0o4755, linux.S_IFREG | 0o755},                // setuid dropped
+		{linux.S_IFDIR | 0o700, linux.S_IFREG | 0o700}, // type bits ignored
 	}
 	for _, tt := range tests {
 		fs := New()
-		h, e := fs.Open(AT_FDCWD, "/tmp/f", O_CREAT|O_RDWR, tt.mode)
+		h, e := fs.Open(linux.AT_FDCWD, "/tmp/f", linux.O_CREAT|linux.O_RDWR, tt.mode)
 		if e != OK {
 			t.Fatalf("Open(/tmp/f, O_CREAT|O_RDWR, %#o) = %v, want OK", tt.mode, e)
 		}
@@ -30,7 +32,7 @@ func TestTmpfsCreate(t *testing.T) {
 		if n, e := fs.Write(h, []byte("hello"), -1); n != 5 || e != OK {
 			t.Errorf("Write(hello) = %d, %v, want 5, OK", n, e)
 		}
-		if off, e := fs.Seek(h, 0, SeekSet); off != 0 || e != OK {
+		if off, e := fs.Seek(h, 0, linux.SEEK_SET); off != 0 || e != OK {
 			t.Errorf("Seek(0, SeekSet) = %d, %v, want 0, OK", off, e)
 		}
 		if got := readAll(t, fs, h); got != "hello" {
@@ -81,32 +83,32 @@ func TestTmpfsWrite(t *testing.T) {
 		ops   []func(fsh)
 		want  string
 	}{
-		{"no ops", O_RDWR, nil, "hello"},
-		{"overwrite start", O_WRONLY, []func(fsh){write("J", -1)}, "Jello"},
-		{"write moves offset", O_WRONLY, []func(fsh){write("a", -1), write("b", -1)}, "abllo"},
-		{"extend", O_RDWR, []func(fsh){write("hello world", -1)}, "hello world"},
-		{"O_TRUNC", O_WRONLY | O_TRUNC, nil, ""},
-		{"O_TRUNC then write", O_RDWR | O_TRUNC, []func(fsh){write("ab", -1)}, "ab"},
-		{"O_APPEND", O_WRONLY | O_APPEND, []func(fsh){write(" world", -1)}, "hello world"},
-		{"O_APPEND ignores seek", O_WRONLY | O_APPEND, []func(fsh){seek(0, SeekSet), write("!", -1), write("?", -1)}, "hello!?"},
-		{"O_APPEND|O_TRUNC", O_WRONLY | O_APPEND | O_TRUNC, []func(fsh){write("a", -1), write("b", -1)}, "ab"},
-		{"pwrite middle", O_WRONLY, []func(fsh){write("EL", 1)}, "hELlo"},
-		{"pwrite keeps offset", O_WRONLY, []func(fsh){write("XY", 3), write("ab", -1)}, "ablXY"},
-		{"pwrite at EOF", O_WRONLY, []func(fsh){write("!", 5)}, "hello!"},
-		{"pwrite beyond EOF zero-fills", O_WRONLY, []func(fsh){write("z", 8)}, "hello\x00\x00\x00z"},
-		{"pwrite far beyond EOF", O_WRONLY, []func(fsh){write("z", 5000)}, "hello" + strings.Repeat("\x00", 4995) + "z"},
-		{"seek beyond EOF then write", O_WRONLY, []func(fsh){seek(2, SeekEnd), write("z", -1)}, "hello\x00\x00z"},
-		{"seek beyond EOF alone", O_WRONLY, []func(fsh){seek(100, SeekSet)}, "hello"},
-		{"truncate shrink", O_RDWR, []func(fsh){truncate(2)}, "he"},
-		{"truncate grow", O_RDWR, []func(fsh){truncate(8)}, "hello\x00\x00\x00"},
-		{"truncate same", O_RDWR, []func(fsh){truncate(5)}, "hello"},
-		{"truncate zero", O_RDWR, []func(fsh){truncate(0)}, ""},
-		{"truncate shrink then grow zero-fills", O_RDWR, []func(fsh){truncate(1), truncate(4)}, "h\x00\x00\x00"},
-		{"truncate keeps offset", O_RDWR, []func(fsh){seek(4, SeekSet), truncate(1), write("z", -1)}, "h\x00\x00\x00z"},
+		{"no ops", linux.O_RDWR, nil, "hello"},
+		{"overwrite start", linux.O_WRONLY, []func(fsh){write("J", -1)}, "Jello"},
+		{"write moves offset", linux.O_WRONLY, []func(fsh){write("a", -1), write("b", -1)}, "abllo"},
+		{"extend", linux.O_RDWR, []func(fsh){write("hello world", -1)}, "hello world"},
+		{"O_TRUNC", linux.O_WRONLY | linux.O_TRUNC, nil, ""},
+		{"O_TRUNC then write", linux.O_RDWR | linux.O_TRUNC, []func(fsh){write("ab", -1)}, "ab"},
+		{"O_APPEND", linux.O_WRONLY | linux.O_APPEND, []func(fsh){write(" world", -1)}, "hello world"},
+		{"O_APPEND ignores seek", linux.O_WRONLY | linux.O_APPEND, []func(fsh){seek(0, linux.SEEK_SET), write("!", -1), write("?", -1)}, "hello!?"},
+		{"O_APPEND|O_TRUNC", linux.O_WRONLY | linux.O_APPEND | linux.O_TRUNC, []func(fsh){write("a", -1), write("b", -1)}, "ab"},
+		{"pwrite middle", linux.O_WRONLY, []func(fsh){write("EL", 1)}, "hELlo"},
+		{"pwrite keeps offset", linux.O_WRONLY, []func(fsh){write("XY", 3), write("ab", -1)}, "ablXY"},
+		{"pwrite at EOF", linux.O_WRONLY, []func(fsh){write("!", 5)}, "hello!"},
+		{"pwrite beyond EOF zero-fills", linux.O_WRONLY, []func(fsh){write("z", 8)}, "hello\x00\x00\x00z"},
+		{"pwrite far beyond EOF", linux.O_WRONLY, []func(fsh){write("z", 5000)}, "hello" + strings.Repeat("\x00", 4995) + "z"},
+		{"seek beyond EOF then write", linux.O_WRONLY, []func(fsh){seek(2, linux.SEEK_END), write("z", -1)}, "hello\x00\x00z"},
+		{"seek beyond EOF alone", linux.O_WRONLY, []func(fsh){seek(100, linux.SEEK_SET)}, "hello"},
+		{"truncate shrink", linux.O_RDWR, []func(fsh){truncate(2)}, "he"},
+		{"truncate grow", linux.O_RDWR, []func(fsh){truncate(8)}, "hello\x00\x00\x00"},
+		{"truncate same", linux.O_RDWR, []func(fsh){truncate(5)}, "hello"},
+		{"truncate zero", linux.O_RDWR, []func(fsh){truncate(0)}, ""},
+		{"truncate shrink then grow zero-fills", linux.O_RDWR, []func(fsh){truncate(1), truncate(4)}, "h\x00\x00\x00"},
+		{"truncate keeps offset", linux.O_RDWR, []func(fsh){seek(4, linux.SEEK_SET), truncate(1), write("z", -1)}, "h\x00\x00\x00z"},
 		// Stale bytes must not come back when a shrunk file grows again.
-		{"truncate shrink then pwrite gap", O_RDWR, []func(fsh){truncate(0), write("z", 3)}, "\x00\x00\x00z"},
-		{"O_TRUNC then pwrite gap", O_RDWR | O_TRUNC, []func(fsh){write("z", 4)}, "\x00\x00\x00\x00z"},
-		{"large write then shrink then grow", O_RDWR, []func(fsh){write(big, -1), truncate(3), write("z", 6)}, "xxx\x00\x00\x00z"},
+		{"truncate shrink then pwrite gap", linux.O_RDWR, []func(fsh){truncate(0), write("z", 3)}, "\x00\x00\x00z"},
+		{"O_TRUNC then pwrite gap", linux.O_RDWR | linux.O_TRUNC, []func(fsh){write("z", 4)}, "\x00\x00\x00\x00z"},
+		{"large write then shrink then grow", linux.O_RDWR, []func(fsh){write(big, -1), truncate(3), write("z", 6)}, "xxx\x00\x00\x00z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,13 +151,13 @@ func TestTmpfsWriteLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := New()
 			writeFile(t, fs, "/tmp/f", "hello")
-			h := mustOpen(t, fs, "/tmp/f", O_RDWR)
+			h := mustOpen(t, fs, "/tmp/f", linux.O_RDWR)
 			if tt.seek >= 0 {
-				if off, e := fs.Seek(h, tt.seek, SeekSet); off != tt.seek || e != OK {
+				if off, e := fs.Seek(h, tt.seek, linux.SEEK_SET); off != tt.seek || e != OK {
 					t.Fatalf("Seek(%d) = %d, %v, want %d, OK", tt.seek, off, e, tt.seek)
 				}
 			}
-			if n, e := fs.Write(h, []byte("ab"), tt.off); n != 0 || e != ENOSPC {
+			if n, e := fs.Write(h, []byte("ab"), tt.off); n != 0 || e != linux.ENOSPC {
 				t.Errorf("Write(2 bytes, off %d) = %d, %v, want 0, ENOSPC", tt.off, n, e)
 			}
 			if got := content(t, fs, "/tmp/f"); got != "hello" {
@@ -164,9 +166,9 @@ func TestTmpfsWriteLimit(t *testing.T) {
 		})
 	}
 	fs := New()
-	h := mustOpen(t, fs, "/tmp/f", O_CREAT|O_RDWR)
+	h := mustOpen(t, fs, "/tmp/f", linux.O_CREAT|linux.O_RDWR)
 	for _, size := range []int64{-1, maxFileSize + 1, math.MaxInt64} {
-		if e := fs.Truncate(h, size); e != EINVAL {
+		if e := fs.Truncate(h, size); e != linux.EINVAL {
 			t.Errorf("Truncate(%d) = %v, want EINVAL", size, e)
 		}
 	}
@@ -180,19 +182,19 @@ func TestTmpfsExcl(t *testing.T) {
 	tests := []struct {
 		path  string
 		flags int
-		want  Errno
+		want  linux.Errno
 	}{
-		{"/tmp/f", O_CREAT | O_EXCL | O_WRONLY, EEXIST},
-		{"/tmp/f", O_CREAT | O_EXCL | O_TRUNC | O_WRONLY, EEXIST},
-		{"/tmp/d", O_CREAT | O_EXCL | O_RDONLY, EEXIST},
-		{"/tmp/l", O_CREAT | O_EXCL | O_WRONLY, EEXIST}, // Linux: no following with O_EXCL
-		{"/tmp/new", O_CREAT | O_EXCL | O_WRONLY, OK},
-		{"/tmp/new", O_CREAT | O_EXCL | O_WRONLY, EEXIST}, // now it exists
-		{"/tmp/d/new", O_CREAT | O_EXCL | O_RDWR, OK},
-		{"/tmp/f", O_EXCL | O_WRONLY, OK}, // O_EXCL alone means nothing
+		{"/tmp/f", linux.O_CREAT | linux.O_EXCL | linux.O_WRONLY, linux.EEXIST},
+		{"/tmp/f", linux.O_CREAT | linux.O_EXCL | linux.O_TRUNC | linux.O_WRONLY, linux.EEXIST},
+		{"/tmp/d", linux.O_CREAT | linux.O_EXCL | linux.O_RDONLY, linux.EEXIST},
+		{"/tmp/l", linux.O_CREAT | linux.O_EXCL | linux.O_WRONLY, linux.EEXIST},
+		{"/tmp/new", linux.O_CREAT | linux.O_EXCL | linux.O_WRONLY, OK},
+		{"/tmp/new", linux.O_CREAT | linux.O_EXCL | linux.O_WRONLY, linux.EEXIST},
+		{"/tmp/d/new", linux.O_CREAT | linux.O_EXCL | linux.O_RDWR, OK},
+		{"/tmp/f", linux.O_EXCL | linux.O_WRONLY, OK}, // O_EXCL alone means nothing
 	}
 	for _, tt := range tests {
-		h, e := fs.Open(AT_FDCWD, tt.path, tt.flags, 0o644)
+		h, e := fs.Open(linux.AT_FDCWD, tt.path, tt.flags, 0o644)
 		if e != tt.want {
 			t.Errorf("Open(%q, %#o) = %v, want %v", tt.path, tt.flags, e, tt.want)
 		}
@@ -208,7 +210,7 @@ func TestTmpfsExcl(t *testing.T) {
 func TestTmpfsPread(t *testing.T) {
 	fs := New()
 	writeFile(t, fs, "/tmp/f", "hello world")
-	h := mustOpen(t, fs, "/tmp/f", O_RDONLY)
+	h := mustOpen(t, fs, "/tmp/f", linux.O_RDONLY)
 	tests := []struct {
 		off  int64
 		n    int
@@ -244,31 +246,31 @@ func TestTmpfsSeek(t *testing.T) {
 		off    int64
 		whence int
 		want   int64 // new offset
-		e      Errno
+		e      linux.Errno
 	}{
-		{3, SeekSet, 3, OK},
-		{0, SeekSet, 0, OK},
-		{100, SeekSet, 100, OK},
-		{-1, SeekSet, 4, EINVAL},
-		{2, SeekCur, 6, OK},
-		{0, SeekCur, 4, OK},
-		{-4, SeekCur, 0, OK},
-		{-5, SeekCur, 4, EINVAL},
-		{0, SeekEnd, 10, OK},
-		{-10, SeekEnd, 0, OK},
-		{-11, SeekEnd, 4, EINVAL},
-		{5, SeekEnd, 15, OK},
-		{0, 3, 4, EINVAL},
-		{0, -1, 4, EINVAL},
-		{math.MaxInt64, SeekCur, 4, EINVAL}, // overflows
-		{math.MaxInt64, SeekEnd, 4, EINVAL},
-		{math.MinInt64, SeekCur, 4, EINVAL},
-		{math.MaxInt64, SeekSet, math.MaxInt64, OK},
+		{3, linux.SEEK_SET, 3, OK},
+		{0, linux.SEEK_SET, 0, OK},
+		{100, linux.SEEK_SET, 100, OK},
+		{-1, linux.SEEK_SET, 4, linux.EINVAL},
+		{2, linux.SEEK_CUR, 6, OK},
+		{0, linux.SEEK_CUR, 4, OK},
+		{-4, linux.SEEK_CUR, 0, OK},
+		{-5, linux.SEEK_CUR, 4, linux.EINVAL},
+		{0, linux.SEEK_END, 10, OK},
+		{-10, linux.SEEK_END, 0, OK},
+		{-11, linux.SEEK_END, 4, linux.EINVAL},
+		{5, linux.SEEK_END, 15, OK},
+		{0, 3, 4, linux.EINVAL},
+		{0, -1, 4, linux.EINVAL},
+		{math.MaxInt64, linux.SEEK_CUR, 4, linux.EINVAL},
+		{math.MaxInt64, linux.SEEK_END, 4, linux.EINVAL},
+		{math.MinInt64, linux.SEEK_CUR, 4, linux.EINVAL},
+		{math.MaxInt64, linux.SEEK_SET, math.MaxInt64, OK},
 	}
 	for _, tt := range tests {
 		fs := New()
 		writeFile(t, fs, "/tmp/f", "0123456789")
-		h := mustOpen(t, fs, "/tmp/f", O_RDONLY)
+		h := mustOpen(t, fs, "/tmp/f", linux.O_RDONLY)
 		if n, e := fs.Read(h, make([]byte, 4), -1); n != 4 || e != OK {
 			t.Fatalf("Read(4) = %d, %v, want 4, OK", n, e)
 		}
@@ -288,29 +290,29 @@ func TestTmpfsUnlink(t *testing.T) {
 	tests := []struct {
 		path  string
 		flags int
-		want  Errno
+		want  linux.Errno
 		gone  []string // paths that no longer exist afterwards
 		stay  []string // paths that still exist afterwards
 	}{
 		{"/tmp/f", 0, OK, []string{"/tmp/f"}, []string{"/tmp/d"}},
 		{"f", 0, OK, []string{"/tmp/f"}, nil}, // relative to cwd /tmp
-		{"/tmp/d", 0, EISDIR, nil, []string{"/tmp/d"}},
-		{"/tmp/d", AT_REMOVEDIR, OK, []string{"/tmp/d"}, []string{"/tmp"}},
-		{"/tmp/d/", AT_REMOVEDIR, OK, []string{"/tmp/d"}, nil},
-		{"/tmp/full", AT_REMOVEDIR, ENOTEMPTY, nil, []string{"/tmp/full/g"}},
-		{"/tmp/full", 0, EISDIR, nil, []string{"/tmp/full/g"}},
+		{"/tmp/d", 0, linux.EISDIR, nil, []string{"/tmp/d"}},
+		{"/tmp/d", linux.AT_REMOVEDIR, OK, []string{"/tmp/d"}, []string{"/tmp"}},
+		{"/tmp/d/", linux.AT_REMOVEDIR, OK, []string{"/tmp/d"}, nil},
+		{"/tmp/full", linux.AT_REMOVEDIR, linux.ENOTEMPTY, nil, []string{"/tmp/full/g"}},
+		{"/tmp/full", 0, linux.EISDIR, nil, []string{"/tmp/full/g"}},
 		{"/tmp/full/g", 0, OK, []string{"/tmp/full/g"}, []string{"/tmp/full"}},
-		{"/tmp/f", AT_REMOVEDIR, ENOTDIR, nil, []string{"/tmp/f"}},
-		{"/tmp/missing", 0, ENOENT, nil, nil},
-		{"/tmp/missing/x", 0, ENOENT, nil, nil},
-		{"/tmp/f/x", 0, ENOTDIR, nil, []string{"/tmp/f"}},
-		{"/tmp/l", 0, OK, []string{"/tmp/l"}, []string{"/tmp/f"}},              // the link, not its target
-		{"/tmp/ld", AT_REMOVEDIR, ENOTDIR, nil, []string{"/tmp/ld", "/tmp/d"}}, // no following
-		{"/tmp/d/.", AT_REMOVEDIR, EINVAL, nil, []string{"/tmp/d"}},
-		{"/tmp/d/..", AT_REMOVEDIR, EINVAL, nil, []string{"/tmp/d"}},
-		{"/tmp/.", AT_REMOVEDIR, EINVAL, nil, []string{"/tmp"}},
-		{"/", AT_REMOVEDIR, EINVAL, nil, []string{"/tmp"}},
-		{"", 0, ENOENT, nil, nil},
+		{"/tmp/f", linux.AT_REMOVEDIR, linux.ENOTDIR, nil, []string{"/tmp/f"}},
+		{"/tmp/missing", 0, linux.ENOENT, nil, nil},
+		{"/tmp/missing/x", 0, linux.ENOENT, nil, nil},
+		{"/tmp/f/x", 0, linux.ENOTDIR, nil, []string{"/tmp/f"}},
+		{"/tmp/l", 0, OK, []string{"/tmp/l"}, []string{"/tmp/f"}},                          // the link, not its target
+		{"/tmp/ld", linux.AT_REMOVEDIR, linux.ENOTDIR, nil, []string{"/tmp/ld", "/tmp/d"}}, // no following
+		{"/tmp/d/.", linux.AT_REMOVEDIR, linux.EINVAL, nil, []string{"/tmp/d"}},
+		{"/tmp/d/..", linux.AT_REMOVEDIR, linux.EINVAL, nil, []string{"/tmp/d"}},
+		{"/tmp/.", linux.AT_REMOVEDIR, linux.EINVAL, nil, []string{"/tmp"}},
+		{"/", linux.AT_REMOVEDIR, linux.EINVAL, nil, []string{"/tmp"}},
+		{"", 0, linux.ENOENT, nil, nil},
 	}
 	for _, tt := range tests {
 		fs := newStdFS(t)
@@ -323,16 +325,16 @@ func TestTmpfsUnlink(t *testing.T) {
 		if e := fs.Chdir("/tmp"); e != OK {
 			t.Fatalf("Chdir(/tmp) = %v, want OK", e)
 		}
-		if got := fs.Unlink(AT_FDCWD, tt.path, tt.flags); got != tt.want {
+		if got := fs.Unlink(linux.AT_FDCWD, tt.path, tt.flags); got != tt.want {
 			t.Errorf("Unlink(%q, %#x) = %v, want %v", tt.path, tt.flags, got, tt.want)
 		}
 		for _, p := range tt.gone {
-			if _, e := statPath(fs, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW); e != ENOENT {
+			if _, e := statPath(fs, linux.AT_FDCWD, p, linux.AT_SYMLINK_NOFOLLOW); e != linux.ENOENT {
 				t.Errorf("after Unlink(%q, %#x): Stat(%q) = %v, want ENOENT", tt.path, tt.flags, p, e)
 			}
 		}
 		for _, p := range tt.stay {
-			if _, e := statPath(fs, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW); e != OK {
+			if _, e := statPath(fs, linux.AT_FDCWD, p, linux.AT_SYMLINK_NOFOLLOW); e != OK {
 				t.Errorf("after Unlink(%q, %#x): Stat(%q) = %v, want OK", tt.path, tt.flags, p, e)
 			}
 		}
@@ -343,8 +345,8 @@ func TestTmpfsUnlink(t *testing.T) {
 func TestTmpfsUnlinkOpen(t *testing.T) {
 	fs := New()
 	writeFile(t, fs, "/tmp/f", "old")
-	h := mustOpen(t, fs, "/tmp/f", O_RDWR)
-	if e := fs.Unlink(AT_FDCWD, "/tmp/f", 0); e != OK {
+	h := mustOpen(t, fs, "/tmp/f", linux.O_RDWR)
+	if e := fs.Unlink(linux.AT_FDCWD, "/tmp/f", 0); e != OK {
 		t.Fatalf("Unlink(/tmp/f) = %v, want OK", e)
 	}
 	writeFile(t, fs, "/tmp/f", "new")
@@ -357,7 +359,7 @@ func TestTmpfsUnlinkOpen(t *testing.T) {
 	if got := content(t, fs, "/tmp/f"); got != "new" {
 		t.Errorf("content(/tmp/f) = %q, want %q", got, "new")
 	}
-	b := make([]byte, StatLen)
+	b := make([]byte, linux.SizeofStat)
 	if e := fs.Fstat(h, b); e != OK || decodeStat(b).size != 4 {
 		t.Errorf("Fstat(unlinked) = size %d, %v, want 4, OK", decodeStat(b).size, e)
 	}
@@ -370,7 +372,7 @@ func TestTmpfsRename(t *testing.T) {
 	tests := []struct {
 		name     string
 		old, new string
-		want     Errno
+		want     linux.Errno
 		checks   []check
 	}{
 		{"file", "/tmp/f", "/tmp/g", OK, []check{{"/tmp/f", ""}, {"/tmp/g", "F"}}},
@@ -381,21 +383,21 @@ func TestTmpfsRename(t *testing.T) {
 		{"file over symlink", "/tmp/f", "/tmp/ld", OK, []check{{"/tmp/ld", "F"}, {"/tmp/d", "/"}}},
 		{"file onto itself", "/tmp/f", "/tmp/f", OK, []check{{"/tmp/f", "F"}}},
 		{"file onto itself via ..", "/tmp/f", "/tmp/d/../f", OK, []check{{"/tmp/f", "F"}}},
-		{"file over dir", "/tmp/f", "/tmp/d", EISDIR, []check{{"/tmp/f", "F"}, {"/tmp/d", "/"}}},
-		{"file over non-empty dir", "/tmp/f", "/tmp/full", EISDIR, []check{{"/tmp/f", "F"}}},
-		{"file to missing dir", "/tmp/f", "/tmp/nodir/f", ENOENT, []check{{"/tmp/f", "F"}}},
-		{"file through file", "/tmp/f", "/tmp/full/g/x", ENOTDIR, []check{{"/tmp/f", "F"}}},
-		{"missing", "/tmp/missing", "/tmp/x", ENOENT, []check{{"/tmp/x", ""}}},
+		{"file over dir", "/tmp/f", "/tmp/d", linux.EISDIR, []check{{"/tmp/f", "F"}, {"/tmp/d", "/"}}},
+		{"file over non-empty dir", "/tmp/f", "/tmp/full", linux.EISDIR, []check{{"/tmp/f", "F"}}},
+		{"file to missing dir", "/tmp/f", "/tmp/nodir/f", linux.ENOENT, []check{{"/tmp/f", "F"}}},
+		{"file through file", "/tmp/f", "/tmp/full/g/x", linux.ENOTDIR, []check{{"/tmp/f", "F"}}},
+		{"missing", "/tmp/missing", "/tmp/x", linux.ENOENT, []check{{"/tmp/x", ""}}},
 		{"symlink, not target", "/tmp/ld", "/tmp/ld2", OK, []check{{"/tmp/ld", ""}, {"/tmp/ld2/.", "/"}, {"/tmp/d", "/"}}},
 		{"dir", "/tmp/full", "/tmp/moved", OK, []check{{"/tmp/full", ""}, {"/tmp/moved/g", "G"}}},
 		{"dir into dir", "/tmp/full", "/tmp/d/full", OK, []check{{"/tmp/full", ""}, {"/tmp/d/full/g", "G"}}},
 		{"dir over empty dir", "/tmp/full", "/tmp/d", OK, []check{{"/tmp/full", ""}, {"/tmp/d/g", "G"}}},
-		{"dir over non-empty dir", "/tmp/d", "/tmp/full", ENOTEMPTY, []check{{"/tmp/d", "/"}, {"/tmp/full/g", "G"}}},
-		{"dir over file", "/tmp/d", "/tmp/f", ENOTDIR, []check{{"/tmp/d", "/"}, {"/tmp/f", "F"}}},
+		{"dir over non-empty dir", "/tmp/d", "/tmp/full", linux.ENOTEMPTY, []check{{"/tmp/d", "/"}, {"/tmp/full/g", "G"}}},
+		{"dir over file", "/tmp/d", "/tmp/f", linux.ENOTDIR, []check{{"/tmp/d", "/"}, {"/tmp/f", "F"}}},
 		{"dir onto itself", "/tmp/full", "/tmp/full", OK, []check{{"/tmp/full/g", "G"}}},
-		{"dir into itself", "/tmp/full", "/tmp/full/sub", EINVAL, []check{{"/tmp/full/g", "G"}}},
-		{"dir into own subdir", "/tmp/full", "/tmp/full/sub/x", EINVAL, []check{{"/tmp/full/g", "G"}, {"/tmp/full/sub", "/"}}},
-		{"dir into own subdir via symlink", "/tmp/full", "/tmp/lsub/x", EINVAL, []check{{"/tmp/full/g", "G"}}},
+		{"dir into itself", "/tmp/full", "/tmp/full/sub", linux.EINVAL, []check{{"/tmp/full/g", "G"}}},
+		{"dir into own subdir", "/tmp/full", "/tmp/full/sub/x", linux.EINVAL, []check{{"/tmp/full/g", "G"}, {"/tmp/full/sub", "/"}}},
+		{"dir into own subdir via symlink", "/tmp/full", "/tmp/lsub/x", linux.EINVAL, []check{{"/tmp/full/g", "G"}}},
 		{"dir with trailing slash", "/tmp/full/", "/tmp/moved/", OK, []check{{"/tmp/moved/g", "G"}}},
 	}
 	for _, tt := range tests {
@@ -411,18 +413,18 @@ func TestTmpfsRename(t *testing.T) {
 			if e := fs.Chdir("/tmp"); e != OK {
 				t.Fatalf("Chdir(/tmp) = %v, want OK", e)
 			}
-			if got := fs.Rename(AT_FDCWD, tt.old, AT_FDCWD, tt.new); got != tt.want {
+			if got := fs.Rename(linux.AT_FDCWD, tt.old, linux.AT_FDCWD, tt.new); got != tt.want {
 				t.Errorf("Rename(%q, %q) = %v, want %v", tt.old, tt.new, got, tt.want)
 			}
 			for _, c := range tt.checks {
-				st, e := statPath(fs, AT_FDCWD, c.path, AT_SYMLINK_NOFOLLOW)
+				st, e := statPath(fs, linux.AT_FDCWD, c.path, linux.AT_SYMLINK_NOFOLLOW)
 				switch {
 				case c.content == "":
-					if e != ENOENT {
+					if e != linux.ENOENT {
 						t.Errorf("Stat(%q) = %v, want ENOENT", c.path, e)
 					}
 				case c.content == "/":
-					if e != OK || st.mode&S_IFMT != S_IFDIR {
+					if e != OK || st.mode&linux.S_IFMT != linux.S_IFDIR {
 						t.Errorf("Stat(%q) = mode %#o, %v, want a directory", c.path, st.mode, e)
 					}
 				default:
@@ -437,7 +439,7 @@ func TestTmpfsRename(t *testing.T) {
 			// in two directories.
 			seen := map[uint64]string{}
 			for _, dir := range []string{"/tmp", "/tmp/d", "/tmp/full", "/tmp/moved"} {
-				if _, e := statPath(fs, AT_FDCWD, dir, AT_SYMLINK_NOFOLLOW); e != OK {
+				if _, e := statPath(fs, linux.AT_FDCWD, dir, linux.AT_SYMLINK_NOFOLLOW); e != OK {
 					continue
 				}
 				for _, d := range readDir(t, fs, dir)[2:] {
@@ -446,7 +448,7 @@ func TestTmpfsRename(t *testing.T) {
 						t.Errorf("inode %d listed as %q and %q", d.ino, other, p)
 					}
 					seen[d.ino] = p
-					if st, e := statPath(fs, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW); e != OK || st.ino != d.ino {
+					if st, e := statPath(fs, linux.AT_FDCWD, p, linux.AT_SYMLINK_NOFOLLOW); e != OK || st.ino != d.ino {
 						t.Errorf("Stat(%q) = ino %d, %v, want ino %d (d_ino), OK", p, st.ino, e, d.ino)
 					}
 				}
@@ -463,27 +465,27 @@ func TestTmpfsRenameHandles(t *testing.T) {
 	mustMkdir(t, fs, "/tmp/b")
 	mustMkdir(t, fs, "/tmp/a/sub")
 	writeFile(t, fs, "/tmp/a/f", "F")
-	ha := mustOpen(t, fs, "/tmp/a", O_RDONLY|O_DIRECTORY)
-	hb := mustOpen(t, fs, "/tmp/b", O_RDONLY|O_DIRECTORY)
+	ha := mustOpen(t, fs, "/tmp/a", linux.O_RDONLY|linux.O_DIRECTORY)
+	hb := mustOpen(t, fs, "/tmp/b", linux.O_RDONLY|linux.O_DIRECTORY)
 	if e := fs.Rename(ha, "f", hb, "g"); e != OK {
 		t.Fatalf("Rename(a:f, b:g) = %v, want OK", e)
 	}
 	if got := content(t, fs, "/tmp/b/g"); got != "F" {
 		t.Errorf("content(/tmp/b/g) = %q, want %q", got, "F")
 	}
-	if e := fs.Rename(ha, "f", hb, "g"); e != ENOENT {
+	if e := fs.Rename(ha, "f", hb, "g"); e != linux.ENOENT {
 		t.Errorf("Rename(a:f, b:g) again = %v, want ENOENT", e)
 	}
-	if e := fs.Rename(999, "f", hb, "g"); e != EBADF {
+	if e := fs.Rename(999, "f", hb, "g"); e != linux.EBADF {
 		t.Errorf("Rename(bad handle, ...) = %v, want EBADF", e)
 	}
-	if e := fs.Rename(ha, "sub", 999, "g"); e != EBADF {
+	if e := fs.Rename(ha, "sub", 999, "g"); e != linux.EBADF {
 		t.Errorf("Rename(..., bad handle) = %v, want EBADF", e)
 	}
 	if e := fs.Chdir("/tmp/a/sub"); e != OK {
 		t.Fatalf("Chdir(/tmp/a/sub) = %v, want OK", e)
 	}
-	if e := fs.Rename(AT_FDCWD, "/tmp/a", hb, "renamed"); e != OK {
+	if e := fs.Rename(linux.AT_FDCWD, "/tmp/a", hb, "renamed"); e != OK {
 		t.Fatalf("Rename(/tmp/a, b:renamed) = %v, want OK", e)
 	}
 	if got, want := fs.Getwd(), "/tmp/b/renamed/sub"; got != want {
@@ -493,7 +495,7 @@ func TestTmpfsRenameHandles(t *testing.T) {
 	if e := fs.Mkdir(ha, "new", 0o755); e != OK {
 		t.Errorf("Mkdir(a:new) = %v, want OK", e)
 	}
-	if _, e := statPath(fs, AT_FDCWD, "/tmp/b/renamed/new", 0); e != OK {
+	if _, e := statPath(fs, linux.AT_FDCWD, "/tmp/b/renamed/new", 0); e != OK {
 		t.Errorf("Stat(/tmp/b/renamed/new) = %v, want OK", e)
 	}
 }
@@ -502,7 +504,7 @@ func TestTmpfsMkdir(t *testing.T) {
 	long := strings.Repeat("n", 256)
 	tests := []struct {
 		path string
-		want Errno
+		want linux.Errno
 	}{
 		{"/tmp/new", OK},
 		{"/tmp/new/", OK},
@@ -512,21 +514,21 @@ func TestTmpfsMkdir(t *testing.T) {
 		{"d/new", OK},
 		{"/tmp/d/../new", OK},
 		{"/tmp/ld/new", OK}, // through a symlink to a directory
-		{"/tmp/d", EEXIST},
-		{"/tmp/f", EEXIST},
-		{"/tmp/ld", EEXIST},
-		{"/tmp/dangling", EEXIST}, // a symlink is not followed
-		{"/tmp", EEXIST},
-		{"/tmp/.", EEXIST},
-		{"/tmp/..", EEXIST},
-		{"/", EEXIST},
-		{"/tmp/missing/new", ENOENT},
-		{"/tmp/missing/a/b", ENOENT},
-		{"/tmp/f/new", ENOTDIR},
-		{"/tmp/f/a/b", ENOTDIR},
-		{"/tmp/" + long, ENAMETOOLONG},
-		{"", ENOENT},
-		{"/etc/new", EACCES},
+		{"/tmp/d", linux.EEXIST},
+		{"/tmp/f", linux.EEXIST},
+		{"/tmp/ld", linux.EEXIST},
+		{"/tmp/dangling", linux.EEXIST},
+		{"/tmp", linux.EEXIST},
+		{"/tmp/.", linux.EEXIST},
+		{"/tmp/..", linux.EEXIST},
+		{"/", linux.EEXIST},
+		{"/tmp/missing/new", linux.ENOENT},
+		{"/tmp/missing/a/b", linux.ENOENT},
+		{"/tmp/f/new", linux.ENOTDIR},
+		{"/tmp/f/a/b", linux.ENOTDIR},
+		{"/tmp/" + long, linux.ENAMETOOLONG},
+		{"", linux.ENOENT},
+		{"/etc/new", linux.EACCES},
 	}
 	for _, tt := range tests {
 		fs := newStdFS(t)
@@ -537,15 +539,15 @@ func TestTmpfsMkdir(t *testing.T) {
 		if e := fs.Chdir("/tmp"); e != OK {
 			t.Fatalf("Chdir(/tmp) = %v, want OK", e)
 		}
-		if got := fs.Mkdir(AT_FDCWD, tt.path, 0o750); got != tt.want {
+		if got := fs.Mkdir(linux.AT_FDCWD, tt.path, 0o750); got != tt.want {
 			t.Errorf("Mkdir(%q) = %v, want %v", tt.path, got, tt.want)
 		}
 		if tt.want != OK {
 			continue
 		}
 		st := mustStat(t, fs, tt.path, 0)
-		if st.mode != S_IFDIR|0o750 {
-			t.Errorf("Stat(%q).mode = %#o, want %#o", tt.path, st.mode, S_IFDIR|0o750)
+		if st.mode != linux.S_IFDIR|0o750 {
+			t.Errorf("Stat(%q).mode = %#o, want %#o", tt.path, st.mode, linux.S_IFDIR|0o750)
 		}
 		if got := names(readDir(t, fs, tt.path)); !slices.Equal(got, []string{".", ".."}) {
 			t.Errorf("readDir(%q) = %q, want [. ..]", tt.path, got)
@@ -567,7 +569,7 @@ func TestTmpfsDirNlink(t *testing.T) {
 	if got := nlink("/tmp/d"); got != 4 {
 		t.Errorf("nlink(dir with 2 subdirs) = %d, want 4", got)
 	}
-	if e := fs.Unlink(AT_FDCWD, "/tmp/d/a", AT_REMOVEDIR); e != OK {
+	if e := fs.Unlink(linux.AT_FDCWD, "/tmp/d/a", linux.AT_REMOVEDIR); e != OK {
 		t.Fatalf("rmdir(/tmp/d/a) = %v, want OK", e)
 	}
 	if got := nlink("/tmp/d"); got != 3 {

@@ -14,59 +14,15 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"unigo/kernel/abi/linux"
 )
 
-// Errno is a Linux error number (asm-generic/errno-base.h).
-type Errno int
+// OK is the Errno of success.
+const OK linux.Errno = 0
 
-const (
-	OK           Errno = 0
-	EPERM        Errno = 1
-	ENOENT       Errno = 2
-	EBADF        Errno = 9
-	EACCES       Errno = 13
-	EEXIST       Errno = 17
-	EXDEV        Errno = 18
-	ENOTDIR      Errno = 20
-	EISDIR       Errno = 21
-	EINVAL       Errno = 22
-	ENOSPC       Errno = 28
-	ELOOP        Errno = 40
-	ENOTEMPTY    Errno = 39
-	ENAMETOOLONG Errno = 36
-)
-
-// File type and permission bits (include/uapi/linux/stat.h).
-const (
-	S_IFMT   = 0o170000
-	S_IFDIR  = 0o040000
-	S_IFREG  = 0o100000
-	S_IFLNK  = 0o120000
-	S_IFCHR  = 0o020000
-	modePerm = 0o7777
-)
-
-// Open flags (include/uapi/asm-generic/fcntl.h).
-const (
-	O_ACCMODE   = 0o3
-	O_RDONLY    = 0o0
-	O_WRONLY    = 0o1
-	O_RDWR      = 0o2
-	O_CREAT     = 0o100
-	O_EXCL      = 0o200
-	O_TRUNC     = 0o1000
-	O_APPEND    = 0o2000
-	O_DIRECTORY = 0o200000
-	O_NOFOLLOW  = 0o400000
-)
-
-// *at flags (include/uapi/linux/fcntl.h).
-const (
-	AT_FDCWD            = -100
-	AT_SYMLINK_NOFOLLOW = 0x100
-	AT_REMOVEDIR        = 0x200
-	AT_EMPTY_PATH       = 0x1000
-)
+// modePerm masks a mode's permission bits, set-id and sticky bits included.
+const modePerm = linux.S_ISUID | linux.S_ISGID | linux.S_ISVTX | 0o777
 
 const maxSymlinks = 40
 
@@ -84,7 +40,7 @@ type node struct {
 	src    *lazySrc // set under a Mount: contents come from there on demand
 }
 
-func (n *node) isDir() bool { return n.mode&S_IFMT == S_IFDIR }
+func (n *node) isDir() bool { return n.mode&linux.S_IFMT == linux.S_IFDIR }
 
 type handle struct {
 	n       *node
@@ -109,7 +65,7 @@ type FS struct {
 // New returns a file system with an empty read-only root and /tmp.
 func New() *FS {
 	fs := &FS{handles: map[int]*handle{}, now: time.Now}
-	fs.root = fs.newNode("/", S_IFDIR|0o755, nil, true)
+	fs.root = fs.newNode("/", linux.S_IFDIR|0o755, nil, true)
 	fs.root.parent = fs.root
 	fs.cwd = fs.root
 	fs.ensureTmp()
@@ -119,7 +75,7 @@ func New() *FS {
 func (fs *FS) newNode(name string, mode uint32, parent *node, ro bool) *node {
 	fs.ino++
 	n := &node{name: name, mode: mode, parent: parent, ino: fs.ino, mtime: fs.now(), ro: ro}
-	if mode&S_IFMT == S_IFDIR {
+	if mode&linux.S_IFMT == linux.S_IFDIR {
 		n.kids = map[string]*node{}
 		n.nlink = 2 // its entry in parent and its "."
 	}
@@ -168,10 +124,10 @@ func detach(parent *node, name string) {
 func (fs *FS) ensureTmp() {
 	if t, ok := fs.root.kids["tmp"]; ok && t.isDir() {
 		t.ro = false
-		t.mode = S_IFDIR | 0o1777
+		t.mode = linux.S_IFDIR | 0o1777
 		return
 	}
-	fs.newNode("tmp", S_IFDIR|0o1777, fs.root, false)
+	fs.newNode("tmp", linux.S_IFDIR|0o1777, fs.root, false)
 }
 
 // LoadCpio replaces the root with the files of a newc archive; /tmp stays writable.
@@ -200,7 +156,7 @@ func (fs *FS) LoadCpio(archive string) error {
 		for _, p := range parts[:len(parts)-1] {
 			k, ok := dir.kids[p]
 			if !ok {
-				k = fs.newNode(p, S_IFDIR|0o755, dir, true)
+				k = fs.newNode(p, linux.S_IFDIR|0o755, dir, true)
 			}
 			if !k.isDir() {
 				return nil
@@ -208,13 +164,13 @@ func (fs *FS) LoadCpio(archive string) error {
 			dir = k
 		}
 		last := parts[len(parts)-1]
-		if old, ok := dir.kids[last]; ok && old.isDir() && mode&S_IFMT == S_IFDIR {
+		if old, ok := dir.kids[last]; ok && old.isDir() && mode&linux.S_IFMT == linux.S_IFDIR {
 			old.mode = mode
 			return nil
 		}
 		var n *node
-		key := inode{r.ino, r.devMajor, r.devMinor, mode & S_IFMT}
-		linkable := r.nlink > 1 && mode&S_IFMT != S_IFDIR && mode&S_IFMT != S_IFLNK
+		key := inode{r.ino, r.devMajor, r.devMinor, mode & linux.S_IFMT}
+		linkable := r.nlink > 1 && mode&linux.S_IFMT != linux.S_IFDIR && mode&linux.S_IFMT != linux.S_IFLNK
 		if linkable {
 			n = links[key]
 		}
@@ -228,10 +184,10 @@ func (fs *FS) LoadCpio(archive string) error {
 			}
 		}
 		n.mtime = time.Unix(r.mtime, 0)
-		switch mode & S_IFMT {
-		case S_IFLNK:
+		switch mode & linux.S_IFMT {
+		case linux.S_IFLNK:
 			n.link = r.data
-		case S_IFREG:
+		case linux.S_IFREG:
 			if len(r.data) > len(n.data) {
 				n.data = append(n.data[:0:0], r.data...)
 			} else {
@@ -252,13 +208,13 @@ func (fs *FS) AddFile(path string, data []byte) {
 	for _, p := range parts[:len(parts)-1] {
 		k, ok := dir.kids[p]
 		if !ok {
-			k = fs.newNode(p, S_IFDIR|0o755, dir, true)
+			k = fs.newNode(p, linux.S_IFDIR|0o755, dir, true)
 		}
 		if !k.isDir() {
 			return
 		}
 		dir = k
 	}
-	n := fs.newNode(parts[len(parts)-1], S_IFREG|0o644, dir, true)
+	n := fs.newNode(parts[len(parts)-1], linux.S_IFREG|0o644, dir, true)
 	n.data = append([]byte(nil), data...)
 }

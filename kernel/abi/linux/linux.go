@@ -24,6 +24,14 @@ func (e Errno) Name() string {
 	return "E?"
 }
 
+// String is e's name, or "OK" for 0: test failures read "= ENOENT, want OK".
+func (e Errno) String() string {
+	if e == 0 {
+		return "OK"
+	}
+	return e.Name()
+}
+
 // Result encodes a call that returns n on success or fails with e.
 func Result(n int, e Errno) uintptr {
 	if e != 0 {

@@ -48,3 +48,16 @@ const (
 
 // PATH_MAX bounds a path argument, NUL included (include/uapi/linux/limits.h).
 const PATH_MAX = 4096
+
+// Directory entry types, linux_dirent64's d_type (include/linux/fs_types.h;
+// getdents64(2)).
+const (
+	DT_UNKNOWN = 0
+	DT_CHR     = 2
+	DT_DIR     = 4
+	DT_REG     = 8
+	DT_LNK     = 10
+)
+
+// PR_SET_VMA names anonymous mappings (include/uapi/linux/prctl.h).
+const PR_SET_VMA = 0x53564d41

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 )
 
 func check(what string, err error) {
@@ -78,4 +79,10 @@ func main() {
 	check("removeall", os.RemoveAll("/tmp/a"))
 	_, err = os.Stat("/tmp/a")
 	fmt.Println("removed:", errors.Is(err, fs.ErrNotExist))
+
+	// sysinfo(2): the kernel reports its RAM (bytes, mem_unit 1) and uptime.
+	var si syscall.Sysinfo_t
+	check("sysinfo", syscall.Sysinfo(&si))
+	fmt.Printf("sysinfo: totalram_mib=%d free<=total=%v uptime>=0=%v procs>0=%v unit=%d\n",
+		si.Totalram>>20, si.Freeram <= si.Totalram, si.Uptime >= 0, si.Procs > 0, si.Unit)
 }
