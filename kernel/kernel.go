@@ -41,13 +41,11 @@ func entry64()
 // keep makes the linker keep entry64, which only the boot stub calls.
 var keep func()
 
-func init() {
-	keep = entry64
-	if booted {
-		startServer()
-		milestone("main")
-	}
-}
+func init() { keep = entry64 }
+
+// Booted reports whether kmain ran: the program runs under unigo, not as
+// a Linux process.
+func Booted() bool { return booted }
 
 // kmain is the table of contents of boot.
 func kmain(magic, info, appEntry, imageEnd uintptr, tsc uint64) {

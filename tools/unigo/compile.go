@@ -13,7 +13,7 @@ import (
 
 // kernelImport is the file the builder adds to the program's main package
 // through -overlay: the program's own files are never edited.
-const kernelImport = "// Code added by unigo build; not part of the program's sources.\n\npackage main\n\nimport _ \"unigo/kernel\"\n"
+const kernelImport = "// Code added by unigo build; not part of the program's sources.\n\npackage main\n\nimport _ \"unigo/kernel/server\"\n"
 
 const injectedName = "zz_unigo_kernel.go"
 

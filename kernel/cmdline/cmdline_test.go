@@ -1,4 +1,4 @@
-package kernel
+package cmdline
 
 import (
 	"strings"
@@ -7,9 +7,9 @@ import (
 	"unigo/boot"
 )
 
-// TestWholeTokens: a command line that fills BootInfo's buffer may end in
+// TestWhole: a command line that fills BootInfo's buffer may end in
 // a token cut short, which is dropped; one that fits is kept whole.
-func TestWholeTokens(t *testing.T) {
+func TestWhole(t *testing.T) {
 	args := strings.Repeat("a=x ", boot.MaxCmdline/4-5)
 	cut := (args + "virtio_mmio.device=512@0xfeb00e00:12")[:boot.MaxCmdline] // ends "…512@0xfe"
 	for _, c := range []struct {
@@ -22,8 +22,8 @@ func TestWholeTokens(t *testing.T) {
 	} {
 		var bi boot.BootInfo
 		bi.CmdlineLen = copy(bi.Cmdline[:], c.line)
-		if got := wholeTokens(&bi); got != c.want {
-			t.Errorf("wholeTokens(%d bytes ending %q) = %d bytes ending %q, want %d bytes ending %q",
+		if got := string(Whole(bi.Cmdline[:bi.CmdlineLen])); got != c.want {
+			t.Errorf("Whole(%d bytes ending %q) = %d bytes ending %q, want %d bytes ending %q",
 				len(c.line), tail(c.line), len(got), tail(got), len(c.want), tail(c.want))
 		}
 	}
