@@ -1,6 +1,6 @@
 // Package kernel is unigo's kernel. The image builder links it into an
-// unmodified Go program (import _ "unigo/kernel"); the boot stub enters it
-// at entry64, before the Go runtime exists. kmain brings the machine up in
+// unmodified Go program (through import _ "unigo/kernel/server"); the boot
+// stub enters it at entry64, before the Go runtime exists. kmain brings the machine up in
 // the order below, then enters the program at its ELF entry point as
 // Linux's execve would, and serves its system calls and faults from then on.
 //
@@ -8,6 +8,9 @@
 // stacks with a stand-in g, before or beside the Go runtime. It must not
 // allocate, store Go pointers into globals (write barriers), or use
 // anything with dynamic initialisation. Package-level state is pointer-free.
+// All of this package is trap context (qemu/trapcontext_test.go checks it):
+// the kernel's ordinary Go (the server goroutine) is unigo/kernel/server,
+// and the program's API unigo/guest.
 package kernel
 
 import (
