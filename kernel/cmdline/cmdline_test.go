@@ -30,3 +30,35 @@ func TestWhole(t *testing.T) {
 }
 
 func tail(s string) string { return s[max(len(s)-40, 0):] }
+
+// TestTokens: tokens are what lies between spaces; runs of spaces and
+// spaces at either end make no empty tokens.
+func TestTokens(t *testing.T) {
+	var got []string
+	Tokens([]byte("  -v a=x  e=K=V share=unigo0:%2Fdata "), func(tok []byte) { got = append(got, string(tok)) })
+	want := []string{"-v", "a=x", "e=K=V", "share=unigo0:%2Fdata"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Tokens = %q, want %q", got, want)
+	}
+}
+
+// TestDecode: %XX in either case is one byte; a '%' without two hex
+// digits after it is itself.
+func TestDecode(t *testing.T) {
+	for _, c := range []struct{ enc, want string }{
+		{"hello", "hello"},
+		{"a%20b", "a b"},
+		{"%2f%2F", "//"},
+		{"100%25", "100%"},
+		{"%", "%"},
+		{"%4", "%4"},
+		{"%zz", "%zz"},
+		{"", ""},
+	} {
+		n := DecodedLen([]byte(c.enc))
+		dst := make([]byte, n)
+		if got := string(dst[:Decode(dst, []byte(c.enc))]); got != c.want || n != len(c.want) {
+			t.Errorf("Decode(%q) = %q (DecodedLen %d), want %q", c.enc, got, n, c.want)
+		}
+	}
+}
