@@ -91,8 +91,9 @@ func readBootInfo(magic uint32, info uint64) {
 	}
 }
 
-// Milestone records a boot milestone from outside the kernel (unigo/netstack
-// marks "net-up"); outside unigo it does nothing.
+// Milestone records a boot milestone from outside the kernel (the server
+// marks "main", unigo/netstack "net-up", through unigo/guest); outside
+// unigo it does nothing.
 func Milestone(name string) {
 	if booted {
 		milestone(name)

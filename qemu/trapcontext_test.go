@@ -28,8 +28,10 @@ var forbidden = []string{"runtime.mallocgc", "runtime.newobject", "runtime.grows
 	"runtime.gcWriteBarrier", "runtime.wbMove", "runtime.typedmemmove", "runtime.newproc", "runtime.chansend",
 	"runtime.deferproc", "runtime.gopanic"}
 
-// bootWrites may store pointers: they run once, before the runtime starts
-// (no GC, so the write-barrier check is never taken).
+// bootWrites may store pointers: kmain and initMemory run once, before
+// the runtime starts (no GC, so the write-barrier check is never taken);
+// kernel's init runs as ordinary Go and stores only entry64's static
+// func value, which keeps entry64 linked.
 var bootWrites = []string{"unigo/kernel.kmain", "unigo/kernel.initMemory", "unigo/kernel.init.0"}
 
 // TestTrapContextDoesNotAllocate disassembles the kernel in the hello
