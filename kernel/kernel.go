@@ -1,6 +1,6 @@
 // Package kernel is unigo's kernel. The image builder links it into an
-// unmodified Go program (import _ "unigo/kernel"); the boot stub enters it
-// at entry64, before the Go runtime exists. kmain brings the machine up in
+// unmodified Go program (through import _ "unigo/kernel/server"); the boot
+// stub enters it at entry64, before the Go runtime exists. kmain brings the machine up in
 // the order below, then enters the program at its ELF entry point as
 // Linux's execve would, and serves its system calls and faults from then on.
 //
@@ -8,6 +8,9 @@
 // stacks with a stand-in g, before or beside the Go runtime. It must not
 // allocate, store Go pointers into globals (write barriers), or use
 // anything with dynamic initialisation. Package-level state is pointer-free.
+// All of this package is trap context (qemu/trapcontext_test.go checks it):
+// the kernel's ordinary Go (the server goroutine) is unigo/kernel/server,
+// and the program's API unigo/guest.
 package kernel
 
 import (
@@ -41,13 +44,11 @@ func entry64()
 // keep makes the linker keep entry64, which only the boot stub calls.
 var keep func()
 
-func init() {
-	keep = entry64
-	if booted {
-		startServer()
-		milestone("main")
-	}
-}
+func init() { keep = entry64 }
+
+// Booted reports whether kmain ran: the program runs under unigo, not as
+// a Linux process.
+func Booted() bool { return booted }
 
 // kmain is the table of contents of boot.
 func kmain(magic, info, appEntry, imageEnd uintptr, tsc uint64) {
@@ -90,8 +91,9 @@ func readBootInfo(magic uint32, info uint64) {
 	}
 }
 
-// Milestone records a boot milestone from outside the kernel (unigo/netstack
-// marks "net-up"); outside unigo it does nothing.
+// Milestone records a boot milestone from outside the kernel (the server
+// marks "main", unigo/netstack "net-up", through unigo/guest); outside
+// unigo it does nothing.
 func Milestone(name string) {
 	if booted {
 		milestone(name)

@@ -5,6 +5,7 @@ import (
 	"unigo/drivers/ioapic"
 	"unigo/drivers/lapic"
 	"unigo/kernel/clock"
+	"unigo/kernel/cmdline"
 	"unigo/kernel/cpu"
 	"unigo/kernel/mm"
 	"unigo/kernel/platform/layout"
@@ -202,10 +203,10 @@ func firstThread(entry uintptr) *trap.Frame {
 	nargs, nenv := 0, 0
 	sp := top - 16
 	forEachArg(func(kind byte, enc []byte) {
-		n := decodedLen(enc)
+		n := cmdline.DecodedLen(enc)
 		sp -= uintptr(n) + 1
 		dst := userBytes(sp, uintptr(n)+1)
-		decode(dst, enc)
+		cmdline.Decode(dst, enc)
 		dst[n] = 0
 		if kind == 'a' && nargs < maxArgs {
 			argv[nargs] = sp

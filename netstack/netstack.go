@@ -27,7 +27,8 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 
-	"unigo/kernel"
+	"unigo/guest"
+	"unigo/kernel/server"
 	"unigo/netstack/link"
 	"unigo/netstack/netconf"
 	"unigo/netstack/socket"
@@ -37,13 +38,13 @@ import (
 var Stack *stack.Stack
 
 func init() {
-	if !kernel.Booted() {
+	if !guest.Booted() {
 		return
 	}
 	if err := start(); err != nil {
 		fmt.Fprintln(os.Stderr, "unigo: network:", err)
 	}
-	kernel.Milestone("net-up")
+	guest.Milestone("net-up")
 }
 
 func start() error {
@@ -55,15 +56,15 @@ func start() error {
 	})
 	Stack = s
 	socket.Attach(s)
-	kernel.RegisterNet(socket.Call)
+	server.RegisterNet(socket.Call)
 	if err := s.CreateNIC(netconf.NICLoopback, loopback.New()); err != nil {
 		return fmt.Errorf("loopback: %v", err)
 	}
 	routes := netconf.Loopback(s)
 	cfg, static := netconf.FromCommandLine()
-	kernel.AddFile("/etc/hosts", []byte("127.0.0.1\tlocalhost\n::1\tlocalhost\n"))
-	kernel.AddFile("/etc/resolv.conf", []byte(cfg.ResolvConf()))
-	kernel.AddFile(somaxconnPath, []byte(fmt.Sprintf("%d\n", somaxconn)))
+	server.AddFile("/etc/hosts", []byte("127.0.0.1\tlocalhost\n::1\tlocalhost\n"))
+	server.AddFile("/etc/resolv.conf", []byte(cfg.ResolvConf()))
+	server.AddFile(somaxconnPath, []byte(fmt.Sprintf("%d\n", somaxconn)))
 
 	dev, irq, err := findNIC()
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"runtime"
 	"time"
 
-	"unigo/kernel"
+	"unigo/guest"
 )
 
 var started = time.Now()
@@ -45,13 +45,13 @@ func current() status {
 	runtime.ReadMemStats(&ms)
 	s := status{Uptime: time.Since(started).Round(time.Millisecond).String(), Goroutines: runtime.NumGoroutine(),
 		HeapMiB: float64(ms.HeapAlloc) / (1 << 20)}
-	if k, ok := kernel.Stats(); ok {
+	if k, ok := guest.Stats(); ok {
 		s.Unigo = true
 		s.FramesMiB = float64(k.FramesInUse*4096) / (1 << 20)
 		s.PeakMiB = float64(k.FramesPeak*4096) / (1 << 20)
 		s.Syscalls, s.Switches, s.Interrupts, s.PageFaults = k.Syscalls, k.ContextSwitches, k.Interrupts, k.PageFaults
 	}
-	if n, ok := kernel.NICStats(); ok {
+	if n, ok := guest.NICStats(); ok {
 		s.RxPackets, s.TxPackets, s.RxDropped, s.TxDropped = n.RxPackets, n.TxPackets, n.RxDropped, n.TxDropped
 		s.NICOffload, s.NICPolls, s.NIC = n.TxCsumOffloaded, n.RxPolls, n.Features
 	}

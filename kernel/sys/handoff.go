@@ -10,7 +10,7 @@ import (
 // The hand-off: system calls that need full Go (the file system now,
 // sockets over gVisor's netstack next) cannot run in trap context. The
 // kernel parks the calling thread and passes the call to the kernel's
-// server goroutine (kernel/serve.go), which is locked to its own thread
+// server goroutine (kernel/server/serve.go), which is locked to its own thread
 // and waits in SysServe. The server does the work in ordinary Go, then
 // calls SysServe again with the result, which wakes the caller and
 // waits for (or immediately takes) the next request.

@@ -61,7 +61,7 @@ func Random(b []byte) {
 }
 
 // AddEntropy mixes seed bytes from a device into the generator: the
-// private call SysAddEntropy, which kernel/entropy_unsafe.go makes at
+// private call SysAddEntropy, which kernel/server/entropy_unsafe.go makes at
 // boot with what it reads from the virtio entropy device
 // (drivers/virtiorng). More than 4096 bytes at once is refused (EFAULT).
 func AddEntropy(buf, n uintptr) uintptr {

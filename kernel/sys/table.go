@@ -26,10 +26,10 @@ const (
 	// Kernel: in trap context, in this package.
 	Kernel Where = 1 << iota
 	// FileServer: handed off to the kernel's file server goroutine
-	// (kernel/serve.go), fds translated into its handles.
+	// (kernel/server/serve.go), fds translated into its handles.
 	FileServer
 	// Network: handed off through the server to the network stack
-	// (package net), as nr | unigo.NetCall with the socket's handle.
+	// (unigo/netstack), as nr | unigo.NetCall with the socket's handle.
 	Network
 )
 

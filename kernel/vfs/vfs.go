@@ -5,7 +5,7 @@
 // that the syscall layer only moves bytes.
 //
 // Unlike the trap-context kernel, vfs is ordinary Go: it runs in the
-// kernel's file-server goroutine (kernel/serve.go), which the syscall
+// kernel's file-server goroutine (kernel/server/serve.go), which the syscall
 // layer hands file system calls to. It is safe for concurrent use.
 package vfs
 

@@ -9,7 +9,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 
-	"unigo/kernel"
+	"unigo/kernel/server"
 )
 
 // Config is the interface's static configuration.
@@ -35,7 +35,7 @@ var userNet = Config{
 // userNet; static is whether an address was given (else DHCP configures
 // it).
 func FromCommandLine() (c Config, static bool) {
-	get := func(k string) string { v, _ := kernel.Param(k); return v }
+	get := func(k string) string { v, _ := server.Param(k); return v }
 	c, err := parseConfig(get("ip"), get("gw"), get("dns"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "unigo: network configuration:", err)

@@ -15,7 +15,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 
-	"unigo/kernel"
+	"unigo/kernel/server"
 )
 
 // NIC ids: the loopback interface and the Ethernet one (interface
@@ -80,5 +80,5 @@ func apply(s *stack.Stack, base []tcpip.Route, cfg Config) {
 		{Destination: Subnet(cfg.ip, cfg.prefix), NIC: NICEthernet},
 		{Destination: Subnet(tcpip.AddrFrom4([4]byte{}), 0), Gateway: cfg.gw, NIC: NICEthernet},
 	})
-	kernel.AddFile("/etc/resolv.conf", []byte(cfg.ResolvConf()))
+	server.AddFile("/etc/resolv.conf", []byte(cfg.ResolvConf()))
 }

@@ -55,10 +55,11 @@ func linuxSyscalls(root string) (int, error) {
 }
 
 // kernelLines counts the non-blank lines of unigo's own kernel: the Go and
-// assembly files (tests excluded) of boot, kernel, drivers and net.
+// assembly files (tests excluded) of boot, kernel, drivers, netstack and
+// guest (the program's API, which was part of package kernel).
 func kernelLines(root string) (int, error) {
 	n := 0
-	for _, dir := range []string{"boot", "kernel", "drivers", "netstack"} {
+	for _, dir := range []string{"boot", "kernel", "drivers", "netstack", "guest"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err

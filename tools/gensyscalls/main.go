@@ -32,8 +32,8 @@ returns ENOSYS. Where a call runs:
 
 - **kernel**: in trap context, in kernel/sys;
 - **file server**: handed off to the kernel's file server goroutine
-  (kernel/serve.go, kernel/vfs), file descriptors translated into its handles;
-- **network**: handed off through the server to the network stack (package net).
+  (kernel/server/serve.go, kernel/vfs), file descriptors translated into its handles;
+- **network**: handed off through the server to the network stack (unigo/netstack).
 
 A call on a file descriptor may run in several places, by the descriptor's kind.
 Regenerate with ` + "`go run ./tools/gensyscalls > docs/syscalls.md`" + `.

@@ -5,10 +5,11 @@ import (
 	"strings"
 )
 
-// The kernel command line unigo run writes, parsed by kernel/cmdline.go
-// (arguments, environment, -v, -prof), kernel/share.go (share=) and
-// net/config.go (ip=, gw=, dns=): space-separated tokens, values
-// percent-encoded, always in this order, whatever the order of the flags:
+// The kernel command line unigo run writes, parsed by kernel/cmdline
+// and kernel/cmdline.go (arguments, environment, -v, -prof),
+// kernel/server/share.go (share=) and netstack/netconf/config.go (ip=,
+// gw=, dns=): space-separated tokens, values percent-encoded, always in
+// this order, whatever the order of the flags:
 //
 //	-v              when -v is given
 //	a=ARG           the program's name (the image's file name), then ARGS

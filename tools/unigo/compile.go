@@ -12,8 +12,9 @@ import (
 )
 
 // kernelImport is the file the builder adds to the program's main package
-// through -overlay: the program's own files are never edited.
-const kernelImport = "// Code added by unigo build; not part of the program's sources.\n\npackage main\n\nimport _ \"unigo/kernel\"\n"
+// through -overlay: the program's own files are never edited. It imports
+// the kernel's server (unigo/kernel/server), which imports the kernel.
+const kernelImport = "// Code added by unigo build; not part of the program's sources.\n\npackage main\n\nimport _ \"unigo/kernel/server\"\n"
 
 const injectedName = "zz_unigo_kernel.go"
 

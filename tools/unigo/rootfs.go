@@ -56,11 +56,11 @@ package rootfs
 import (
 	_ "embed"
 
-	"unigo/kernel"
+	"unigo/kernel/server"
 )
 
 //go:embed root.cpio
 var archive string
 
-func init() { kernel.SetRoot(archive) }
+func init() { server.SetRoot(archive) }
 `

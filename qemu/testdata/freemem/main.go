@@ -8,13 +8,13 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"unigo/kernel"
+	"unigo/guest"
 )
 
 var chunks [][]byte
 
 func main() {
-	before, ok := kernel.Stats()
+	before, ok := guest.Stats()
 	if !ok {
 		fmt.Println("not running under unigo")
 		os.Exit(1)
@@ -26,11 +26,11 @@ func main() {
 		}
 		chunks = append(chunks, b)
 	}
-	full, _ := kernel.Stats()
+	full, _ := guest.Stats()
 	chunks = nil
 	runtime.GC()
 	debug.FreeOSMemory()
-	after, _ := kernel.Stats()
+	after, _ := guest.Stats()
 	grew := int64(full.FramesInUse) - int64(before.FramesInUse)
 	freed := int64(full.FramesInUse) - int64(after.FramesInUse)
 	fmt.Printf("grew=%v freed=%v\n", grew >= 48*256, freed >= 40*256)

@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"unigo/kernel"
+	"unigo/guest"
 )
 
 // Pattern is the body of post: byte i is i*7+i/251, so that a dropped,
@@ -103,7 +103,7 @@ func main() {
 			err = post(args[1], n)
 			args = args[3:]
 		case "netstats":
-			s, ok := kernel.NICStats()
+			s, ok := guest.NICStats()
 			fmt.Printf("netstats ok=%v features=[%s] mtu=%d link=%v tx_csum_offloaded=%d rx_csum_completed=%d rx=%d tx=%d rx_dropped=%d tx_dropped=%d rx_polls=%d\n",
 				ok, s.Features, s.MTU, s.LinkUp, s.TxCsumOffloaded, s.RxCsumCompleted, s.RxPackets, s.TxPackets, s.RxDropped, s.TxDropped, s.RxPolls)
 			args = args[1:]

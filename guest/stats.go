@@ -1,8 +1,9 @@
-package kernel
+package guest
 
 import (
 	"time"
 
+	"unigo/kernel"
 	"unigo/kernel/clock"
 	"unigo/kernel/sys"
 )
@@ -21,7 +22,7 @@ type Statistics struct {
 // as a Linux process rather than under unigo. The counters are single
 // words written by the kernel: each read is atomic on x86-64.
 func Stats() (s Statistics, ok bool) {
-	if !booted {
+	if !kernel.Booted() {
 		return s, false
 	}
 	return Statistics{
@@ -36,7 +37,7 @@ func Stats() (s Statistics, ok bool) {
 // program has made each Linux system call.
 func SyscallCounts() map[string]uint64 {
 	m := map[string]uint64{}
-	if !booted {
+	if !kernel.Booted() {
 		return m
 	}
 	for n, c := range sys.Stats.Calls {

@@ -1,4 +1,4 @@
-package kernel
+package guest
 
 import "sync/atomic"
 
@@ -21,8 +21,9 @@ type NICStatistics struct {
 
 var nicStats atomic.Pointer[func() NICStatistics]
 
-// RegisterNIC names the source of NICStats (unigo/netstack, once its device
-// is up).
+// RegisterNIC names the source of NICStats: unigo/netstack calls it once
+// its device is up. It lives here, not in the network stack, so that
+// reading the counters does not link the stack.
 func RegisterNIC(f func() NICStatistics) { nicStats.Store(&f) }
 
 // NICStats returns the network device's counters; ok is false without

@@ -1,4 +1,4 @@
-package kernel
+package server
 
 import (
 	"fmt"
@@ -8,8 +8,10 @@ import (
 	"sync"
 	"syscall"
 
+	"unigo/kernel"
 	"unigo/kernel/abi/linux"
 	"unigo/kernel/abi/unigo"
+	"unigo/kernel/cmdline"
 	"unigo/kernel/sys"
 	"unigo/kernel/vfs"
 )
@@ -30,7 +32,7 @@ func RegisterNet(h func(nr uintptr, a [6]uintptr) uintptr) { netHandler = h }
 
 // AddFile puts a read-only file into the root file system.
 func AddFile(path string, data []byte) {
-	if booted {
+	if kernel.Booted() {
 		startServer()
 		fileSystem.AddFile(path, data)
 	}
@@ -39,10 +41,10 @@ func AddFile(path string, data []byte) {
 // Param returns the value of a "key=value" token of the kernel command
 // line (unigo run passes -ip, -gw, -dns this way).
 func Param(key string) (string, bool) {
-	if !booted {
+	if !kernel.Booted() {
 		return "", false
 	}
-	for _, tok := range strings.Fields(bootInfo.CmdlineString()) {
+	for _, tok := range strings.Fields(string(kernel.Cmdline())) {
 		if v, ok := strings.CutPrefix(tok, key+"="); ok {
 			return v, true
 		}
@@ -50,15 +52,12 @@ func Param(key string) (string, bool) {
 	return "", false
 }
 
-// Booted reports whether the program runs under unigo.
-func Booted() bool { return booted }
-
 // startServer starts the server goroutine; called from init, once the
 // Go runtime runs.
 func startServer() {
 	serverOnce.Do(func() {
 		fileSystem = vfs.New()
-		sys.Cmdline = wholeTokens(&bootInfo) // for kernel/platform, from here on
+		sys.Cmdline = string(cmdline.Whole(kernel.Cmdline())) // for kernel/platform, from here on
 		seedEntropy()
 		mountShares()
 		started := make(chan struct{})
@@ -70,13 +69,13 @@ func startServer() {
 // SetRoot installs the root file system: a newc cpio archive packed by
 // `unigo build -files DIR` (the generated package unigo/rootfs calls it).
 func SetRoot(archive string) {
-	if !booted {
+	if !kernel.Booted() {
 		return
 	}
 	startServer()
 	if err := fileSystem.LoadCpio(archive); err != nil {
 		fmt.Fprintln(os.Stderr, "unigo: the image's root file system is unreadable:", err)
-		os.Exit(ExitKernelFatal)
+		os.Exit(kernel.ExitKernelFatal)
 	}
 }
 

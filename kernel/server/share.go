@@ -1,4 +1,4 @@
-package kernel
+package server
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"unigo/drivers/ninep"
 	"unigo/drivers/virtio"
 	"unigo/drivers/virtio9p"
+	"unigo/kernel"
+	"unigo/kernel/cmdline"
 	"unigo/kernel/platform"
 )
 
@@ -30,14 +32,14 @@ const shareParam = "share="
 // otherwise run against a missing directory.
 func mountShares() {
 	var want []struct{ tag, path string }
-	forEachToken(func(tok []byte) {
+	cmdline.Tokens(kernel.Cmdline(), func(tok []byte) {
 		v, ok := strings.CutPrefix(string(tok), shareParam)
 		if !ok {
 			return
 		}
 		tag, enc, ok := strings.Cut(v, ":")
-		buf := make([]byte, decodedLen([]byte(enc)))
-		path := string(buf[:decode(buf, []byte(enc))])
+		buf := make([]byte, cmdline.DecodedLen([]byte(enc)))
+		path := string(buf[:cmdline.Decode(buf, []byte(enc))])
 		if !ok || tag == "" || !strings.HasPrefix(path, "/") {
 			shareFatal(fmt.Sprintf("bad share parameter %q", tok))
 		}
@@ -79,5 +81,5 @@ func mountShares() {
 
 func shareFatal(msg string) {
 	fmt.Fprintln(os.Stderr, "unigo: host share:", msg)
-	os.Exit(ExitKernelFatal)
+	os.Exit(kernel.ExitKernelFatal)
 }
