@@ -2,6 +2,8 @@ package guest
 
 import (
 	"time"
+	"unigo/kernel/mm"
+	"unigo/kernel/sched"
 
 	"unigo/kernel"
 	"unigo/kernel/clock"
@@ -26,10 +28,10 @@ func Stats() (s Statistics, ok bool) {
 		return s, false
 	}
 	return Statistics{
-		FramesInUse: sys.Frames.InUse, FramesPeak: sys.Frames.Peak, FramesTotal: sys.Frames.Total,
-		Syscalls: sys.Stats.Syscalls, ContextSwitches: sys.Sched.Switches,
-		Interrupts: sys.Stats.Interrupts, PageFaults: sys.Space.Faults,
-		Threads: sys.Sched.Threads, Uptime: time.Duration(clock.Nanotime()),
+		FramesInUse: mm.RAM.InUse, FramesPeak: mm.RAM.Peak, FramesTotal: mm.RAM.Total,
+		Syscalls: sys.Stats.Syscalls, ContextSwitches: sched.Global.Switches,
+		Interrupts: sys.Stats.Interrupts, PageFaults: mm.Program.Faults,
+		Threads: sched.Global.Threads, Uptime: time.Duration(clock.Nanotime()),
 	}, true
 }
 

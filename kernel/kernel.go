@@ -57,7 +57,7 @@ func kmain(magic, info, appEntry, imageEnd uintptr, tsc uint64) {
 	sys.InitConsole()                         // 1. COM1 = stdout, COM2 = stderr
 	readBootInfo(uint32(magic), uint64(info)) // 2. one BootInfo from PVH or Multiboot
 	parseCmdline()                            // 3. -v; args and env are read in step 10
-	sys.CPU = cpu.Detect()                    // 4. what this CPU offers
+	cpu.Have = cpu.Detect()                   // 4. what this CPU offers
 	trap.Setup()                              // 5. GDT, TSS, IDT, GS, SYSCALL
 	trap.Handler = handleTrap
 	sys.KillHook = report

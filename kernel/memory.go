@@ -9,6 +9,7 @@ import (
 	"unigo/kernel/cpu"
 	"unigo/kernel/mm"
 	"unigo/kernel/platform/layout"
+	"unigo/kernel/sched"
 	"unigo/kernel/sys"
 	"unigo/kernel/trap"
 	"unigo/kernel/vdso"
@@ -27,13 +28,13 @@ const (
 	maxRAMSize = 512 * gib      // the identity map must stay below the runtime's arena hints (0xc000000000)
 )
 
-func bootSpace() *mm.Space { return &sys.Space }
+func bootSpace() *mm.Space { return &mm.Program }
 
 // initMemory hands usable RAM above the image to the frame allocator,
 // builds the kernel's page tables (an identity map of RAM with page 0
 // left unmapped, plus the local APIC), and switches to them.
 func initMemory(imageEnd uintptr) {
-	f := &sys.Frames
+	f := &mm.RAM
 	f.Mem = mm.Direct{}
 	var ramEnd uintptr
 	for _, r := range bootInfo.Regions[:bootInfo.NRegions] {
@@ -69,7 +70,7 @@ func initMemory(imageEnd uintptr) {
 		cpu.Wrmsr(cpu.MSR_EFER, cpu.Rdmsr(cpu.MSR_EFER)|cpu.EFER_NXE)
 		mm.NoExec = mm.PTENoExec
 	}
-	s := &sys.Space
+	s := &mm.Program
 	pt, ok := mm.NewPageTable(f)
 	if !ok {
 		fatalf("out of memory building page tables")
@@ -174,8 +175,8 @@ func mapOrDie(ok bool) {
 // space, writes it through the frame's identity mapping (never writable
 // and executable at once), and returns its address.
 func mapVDSO() uintptr {
-	va, e := sys.Space.Mmap(0, vdso.Size, linux.PROT_READ|linux.PROT_EXEC, false, true)
-	pa, ok := sys.Frames.Alloc()
+	va, e := mm.Program.Mmap(0, vdso.Size, linux.PROT_READ|linux.PROT_EXEC, false, true)
+	pa, ok := mm.RAM.Alloc()
 	if e != 0 || !ok {
 		fatalf("cannot map the vDSO")
 	}
@@ -183,7 +184,7 @@ func mapVDSO() uintptr {
 	vdso.Build(page, uint64(va))
 	tsc0, mult, bootNs := clock.System.Params()
 	vdso.SetParams(page, tsc0, mult, bootNs)
-	mapOrDie(sys.Space.PT.Map(va, pa, 0))
+	mapOrDie(mm.Program.PT.Map(va, pa, 0))
 	return va
 }
 
@@ -192,7 +193,7 @@ func mapVDSO() uintptr {
 // auxv, then the strings. It returns the thread's initial frame.
 func firstThread(entry uintptr) *trap.Frame {
 	const stackSize = sys.StackSize
-	base, e := sys.Space.Mmap(0, stackSize, linux.PROT_READ|linux.PROT_WRITE, false, false)
+	base, e := mm.Program.Mmap(0, stackSize, linux.PROT_READ|linux.PROT_WRITE, false, false)
 	if e != 0 {
 		fatalf("cannot map the main thread's stack")
 	}
@@ -259,7 +260,7 @@ func firstThread(entry uintptr) *trap.Frame {
 		RFLAGS: trap.FlagIF | trap.FlagReserved}
 	var idle trap.Frame
 	trap.IdleFrame(&idle, idleFX)
-	sys.Sched.Init(&idle, &firstFrame)
+	sched.Global.Init(&idle, &firstFrame)
 	c := trap.This()
 	c.ThreadFS, c.ThreadFX = 0, fx
 	return &firstFrame

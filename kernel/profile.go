@@ -4,6 +4,7 @@ import (
 	"unigo/kernel/clock"
 	"unigo/kernel/cpu"
 	"unigo/kernel/kfmt"
+	"unigo/kernel/sched"
 	"unigo/kernel/sys"
 	"unigo/kernel/trap"
 )
@@ -57,7 +58,7 @@ func profileTick(f *trap.Frame, now int64) {
 	}
 	prof.next = now + profPeriod
 	prof.samples++
-	if sys.Sched.Idle() {
+	if sched.Global.Idle() {
 		prof.idle++
 	} else {
 		pc := f.RIP

@@ -7,6 +7,7 @@ import (
 	"unigo/kernel/kfmt"
 	"unigo/kernel/mm"
 	"unigo/kernel/platform/layout"
+	"unigo/kernel/sched"
 	"unigo/kernel/sys"
 	"unigo/kernel/trap"
 
@@ -47,7 +48,7 @@ func handleTrap(f *trap.Frame) {
 	default:
 		exception(f)
 	}
-	next, _ := sys.Sched.Finish(f, clock.Nanotime())
+	next, _ := sched.Global.Finish(f, clock.Nanotime())
 	sys.DeliverPending(f)
 	c := trap.This()
 	c.ThreadFS, c.ThreadFX = f.FS, f.FX
@@ -110,7 +111,7 @@ func pageFault(f *trap.Frame) {
 	if trap.This().Depth > 1 {
 		fatal(f, "page fault in the kernel", addr)
 	}
-	switch sys.Space.Fault(addr, f.Err&pfWrite != 0, f.Err&pfFetch != 0) {
+	switch mm.Program.Fault(addr, f.Err&pfWrite != 0, f.Err&pfFetch != 0) {
 	case mm.FaultMapped:
 		return
 	case mm.FaultNoMemory: // only past the commit limit: the charge was refused at mmap

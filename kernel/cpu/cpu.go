@@ -122,6 +122,11 @@ const (
 // Detect reads the CPUID leaves the kernel cares about.
 func Detect() Features { return DecodeFeatures(Cpuid) }
 
+// Have is what the boot CPU offers, detected once by kmain (step 4)
+// before anything reads it. Every CPU of a machine is taken to offer the
+// same, as Linux takes it for the features programs see.
+var Have Features
+
 // DecodeFeatures asks cpuid the leaves the kernel cares about.
 func DecodeFeatures(cpuid CPUIDFunc) (f Features) {
 	f.MaxLeaf, _, _, _ = cpuid(0, 0)

@@ -20,7 +20,7 @@ func dmaAlloc(n uintptr) uintptr {
 	if n == 0 || n > 64<<20 {
 		return linux.EINVAL.Ret()
 	}
-	pa, ok := Frames.AllocContiguous(uint64((n + mm.PageSize - 1) / mm.PageSize))
+	pa, ok := mm.RAM.AllocContiguous(uint64((n + mm.PageSize - 1) / mm.PageSize))
 	if !ok {
 		return linux.ENOMEM.Ret()
 	}
@@ -58,10 +58,10 @@ func mapMMIO(phys, size uintptr) uintptr {
 		return linux.EINVAL.Ret() // never RAM: device windows only
 	}
 	for pa := phys; pa < end; pa += mm.PageSize {
-		if !Space.PT.Map(pa, pa, mm.PTEWritable|mm.PTENoCache|mm.PTEWriteThr|mm.NoExec) {
+		if !mm.Program.PT.Map(pa, pa, mm.PTEWritable|mm.PTENoCache|mm.PTEWriteThr|mm.NoExec) {
 			return linux.ENOMEM.Ret()
 		}
-		Space.Invalidate(pa)
+		mm.Program.Invalidate(pa)
 	}
 	return 0
 }

@@ -243,13 +243,13 @@ func edge(fd int) {
 
 // pollWake completes the epoll waits that now have events.
 func pollWake() {
-	for i := 1; i < Sched.Hi; i++ {
-		t := &Sched.T[i]
+	for i := 1; i < sched.Global.Hi; i++ {
+		t := &sched.Global.T[i]
 		if t.State != sched.Blocked || t.Wait != sched.WaitPoll {
 			continue
 		}
 		if n, _ := collect(t.Obj, t.Buf, t.Max); n > 0 {
-			Sched.Wake(i, uintptr(n))
+			sched.Global.Wake(i, uintptr(n))
 		}
 	}
 }
@@ -273,7 +273,7 @@ func epollWait(epfd int, buf uintptr, max, timeoutMS int) uintptr {
 	if timeoutMS > 0 {
 		deadline = nonzero(nowNS() + int64(timeoutMS)*1e6)
 	}
-	t := Sched.Block(sched.WaitPoll, deadline)
+	t := sched.Global.Block(sched.WaitPoll, deadline)
 	t.Obj, t.Buf, t.Max = epfd, buf, max
 	return 0
 }

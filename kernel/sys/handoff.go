@@ -61,9 +61,9 @@ func handoff(nr uintptr, args [6]uintptr) uintptr {
 	if id < 0 {
 		return waitForSlot()
 	}
-	reqs[id] = request{used: true, slot: Sched.CurrentIndex(), nr: nr, args: args}
+	reqs[id] = request{used: true, slot: sched.Global.CurrentIndex(), nr: nr, args: args}
 	enqueue(id)
-	Sched.Block(sched.WaitHandoff, 0)
+	sched.Global.Block(sched.WaitHandoff, 0)
 	wakeServer()
 	return 0 // the server's result replaces it
 }
@@ -93,7 +93,7 @@ func wakeServer() {
 	if server.waiting {
 		if next, ok := take(server.record); ok {
 			server.waiting = false
-			Sched.WakeFirst(server.slot, uintptr(next))
+			sched.Global.WakeFirst(server.slot, uintptr(next))
 		}
 	}
 }
@@ -171,12 +171,12 @@ func socketOf(r *request) (int, bool) {
 func serve(f *trap.Frame) uintptr {
 	done, result, record := f.DI, f.SI, f.DX
 	if !server.running {
-		server.running, server.slot = true, Sched.CurrentIndex()
+		server.running, server.slot = true, sched.Global.CurrentIndex()
 	}
 	if done < maxRequests && reqs[done].used {
 		r := &reqs[done]
 		if r.slot >= 0 {
-			Sched.WakeFirst(r.slot, completed(r, result))
+			sched.Global.WakeFirst(r.slot, completed(r, result))
 		}
 		r.used = false
 		Handoffs++
@@ -186,7 +186,7 @@ func serve(f *trap.Frame) uintptr {
 		return uintptr(id)
 	}
 	server.waiting, server.record = true, record
-	Sched.Block(sched.WaitServe, 0)
+	sched.Global.Block(sched.WaitServe, 0)
 	return 0
 }
 

@@ -14,7 +14,7 @@ func userBytes(addr, n uintptr, write bool) ([]byte, bool) {
 	if n == 0 {
 		return nil, true
 	}
-	if addr == 0 || !Space.Prefault(addr, n, write) {
+	if addr == 0 || !mm.Program.Prefault(addr, n, write) {
 		return nil, false
 	}
 	return unsafe.Slice((*byte)(mm.At(addr)), n), true
@@ -22,21 +22,21 @@ func userBytes(addr, n uintptr, write bool) ([]byte, bool) {
 
 // load32/store32/load64/store64 access one word of program memory.
 func load32(addr uintptr) (uint32, bool) {
-	if addr == 0 || addr&3 != 0 || !Space.Prefault(addr, 4, false) {
+	if addr == 0 || addr&3 != 0 || !mm.Program.Prefault(addr, 4, false) {
 		return 0, false
 	}
 	return *(*uint32)(mm.At(addr)), true
 }
 
 func load64(addr uintptr) (uint64, bool) {
-	if addr == 0 || !Space.Prefault(addr, 8, false) {
+	if addr == 0 || !mm.Program.Prefault(addr, 8, false) {
 		return 0, false
 	}
 	return *(*uint64)(mm.At(addr)), true
 }
 
 func store64(addr uintptr, v uint64) bool {
-	if addr == 0 || !Space.Prefault(addr, 8, true) {
+	if addr == 0 || !mm.Program.Prefault(addr, 8, true) {
 		return false
 	}
 	*(*uint64)(mm.At(addr)) = v

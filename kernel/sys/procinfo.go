@@ -4,6 +4,7 @@ import (
 	"unigo/kernel/abi/linux"
 	"unigo/kernel/clock"
 	"unigo/kernel/mm"
+	"unigo/kernel/sched"
 	"unigo/kernel/trap"
 )
 
@@ -108,7 +109,7 @@ func sysSysinfo(_ *trap.Frame, a [6]uintptr) uintptr {
 	if !ok {
 		return linux.EFAULT.Ret()
 	}
-	putSysinfo(b, clock.Nanotime()/1e9, Frames.Total*mm.PageSize, (Frames.Total-Frames.InUse)*mm.PageSize, uint16(Sched.Threads))
+	putSysinfo(b, clock.Nanotime()/1e9, mm.RAM.Total*mm.PageSize, (mm.RAM.Total-mm.RAM.InUse)*mm.PageSize, uint16(sched.Global.Threads))
 	return 0
 }
 

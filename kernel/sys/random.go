@@ -41,10 +41,10 @@ func Random(b []byte) {
 	n := 0
 	for w := 0; w < 2; w++ {
 		v, ok := uint64(0), false
-		for i := 0; i < 10 && !ok && CPU.RDSEED; i++ {
+		for i := 0; i < 10 && !ok && cpu.Have.RDSEED; i++ {
 			v, ok = cpu.Rdseed()
 		}
-		for i := 0; i < 10 && !ok && CPU.RDRAND; i++ {
+		for i := 0; i < 10 && !ok && cpu.Have.RDRAND; i++ {
 			v, ok = cpu.Rdrand()
 		}
 		if ok {

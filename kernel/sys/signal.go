@@ -26,8 +26,8 @@ func kill(tid int, sig linux.Signal) uintptr {
 	if sig < 0 || int(sig) >= len(sigs) {
 		return linux.EINVAL.Ret()
 	}
-	for i := 1; i < Sched.Hi; i++ {
-		t := &Sched.T[i]
+	for i := 1; i < sched.Global.Hi; i++ {
+		t := &sched.Global.T[i]
 		if t.State == sched.Free || tid != 0 && t.TID != tid {
 			continue
 		}
@@ -37,7 +37,7 @@ func kill(tid int, sig linux.Signal) uintptr {
 		t.Pending |= bit(sig)
 		waitsForServer := t.Wait == sched.WaitHandoff || t.Wait == sched.WaitServe || t.Wait == sched.WaitSlot
 		if t.State == sched.Blocked && !waitsForServer && t.SigMask&bit(sig) == 0 && sigs[sig].handler > linux.SIG_IGN {
-			Sched.Wake(i, linux.EINTR.Ret()) // interrupt the wait, as Linux does
+			sched.Global.Wake(i, linux.EINTR.Ret()) // interrupt the wait, as Linux does
 		}
 		return 0
 	}
@@ -47,10 +47,10 @@ func kill(tid int, sig linux.Signal) uintptr {
 // DeliverPending runs, on the way out of the kernel, the handler of the
 // lowest pending unblocked signal of the thread about to run.
 func DeliverPending(f *trap.Frame) {
-	if Sched.Idle() {
+	if sched.Global.Idle() {
 		return
 	}
-	t := Sched.Current()
+	t := sched.Global.Current()
 	ready := t.Pending &^ t.SigMask
 	if ready == 0 {
 		return
@@ -80,7 +80,7 @@ func ignoredByDefault(sig linux.Signal) bool {
 // Fault turns a CPU exception in the program into the signal Linux sends:
 // the runtime's handler makes it a Go panic (nil dereference, division).
 func Fault(f *trap.Frame, sig linux.Signal, code int, addr uintptr) {
-	t := Sched.Current()
+	t := sched.Global.Current()
 	h := sigs[sig].handler
 	if h <= linux.SIG_IGN || t.SigMask&bit(sig) != 0 || !deliver(f, t, sig, code, addr, f.Err) {
 		Killed(f, sig, code, addr) // as Linux's force_sig: no handler, or it cannot run
@@ -204,7 +204,7 @@ func rtSigreturn(f *trap.Frame) {
 			*mxcsr(f.FX) &= mxcsrValid // reserved bits would make FXRSTOR fault
 		}
 	}
-	Sched.Current().SigMask = mask
+	sched.Global.Current().SigMask = mask
 }
 
 // mxcsrValid masks MXCSR's defined bits (SDM vol. 1, 10.2.3).
@@ -277,7 +277,7 @@ func le64(b []byte) uint64 {
 }
 
 func rtSigprocmask(how int, set, oset uintptr) uintptr {
-	t := Sched.Current()
+	t := sched.Global.Current()
 	old := t.SigMask
 	if set != 0 {
 		m, ok := load64(set)
@@ -302,7 +302,7 @@ func rtSigprocmask(how int, set, oset uintptr) uintptr {
 }
 
 func sigaltstack(ss, oss uintptr) uintptr {
-	t := Sched.Current()
+	t := sched.Global.Current()
 	if oss != 0 {
 		flags := t.AltStack[1]
 		if t.AltStack[0] == 0 {

@@ -43,7 +43,7 @@ var (
 // waitForSlot parks the current thread until a request slot frees; the
 // call is restarted then (Dispatch rewinds it).
 func waitForSlot() uintptr {
-	Sched.Block(sched.WaitSlot, 0)
+	sched.Global.Block(sched.WaitSlot, 0)
 	restart.pending = true
 	restart.waiters++
 	wakeServer() // the table may hold only posts, which do not wake it
@@ -72,10 +72,10 @@ func slotFreed() {
 	if restart.waiters == 0 {
 		return
 	}
-	for i := 1; i < Sched.Hi; i++ {
-		if t := &Sched.T[i]; t.State == sched.Blocked && t.Wait == sched.WaitSlot {
+	for i := 1; i < sched.Global.Hi; i++ {
+		if t := &sched.Global.T[i]; t.State == sched.Blocked && t.Wait == sched.WaitSlot {
 			restart.waiters--
-			Sched.Wake(i, t.Frame.AX) // AX holds the syscall number again
+			sched.Global.Wake(i, t.Frame.AX) // AX holds the syscall number again
 			return
 		}
 	}

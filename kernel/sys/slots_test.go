@@ -20,8 +20,8 @@ func resetHandoff() {
 	socks = [MaxSockets]sock{}
 	resetFiles()
 	filesHi = 0
-	Sched = sched.Scheduler{}
-	Sched.Init(&trap.Frame{}, &trap.Frame{})
+	sched.Global = sched.Scheduler{}
+	sched.Global.Init(&trap.Frame{}, &trap.Frame{})
 }
 
 // fillRequests takes every request slot, as a burst of posts would.
@@ -55,7 +55,7 @@ func TestFullRequestTableRestartsTheCall(t *testing.T) {
 	const rip = 0x401002
 	f := trap.Frame{AX: linux.SYS_CONNECT, DI: uintptr(fd), RIP: rip}
 	Dispatch(&f)
-	cur := Sched.Current()
+	cur := sched.Global.Current()
 	if cur.State != sched.Blocked || cur.Wait != sched.WaitSlot {
 		t.Fatalf("connect with a full table: thread state %d wait %d, want Blocked/WaitSlot", cur.State, cur.Wait)
 	}
@@ -65,7 +65,7 @@ func TestFullRequestTableRestartsTheCall(t *testing.T) {
 	if restart.pending {
 		t.Errorf("restart.pending still set after Dispatch")
 	}
-	Sched.Finish(&f, 0) // saves the frame, switches to idle
+	sched.Global.Finish(&f, 0) // saves the frame, switches to idle
 	slot := 1
 
 	// The server completes request 0: the waiter becomes runnable, about
@@ -73,7 +73,7 @@ func TestFullRequestTableRestartsTheCall(t *testing.T) {
 	qhead, qlen = 1, qlen-1 // the server took request 0 ...
 	reqs[0].used = false    // ... and completed it
 	slotFreed()
-	if got := Sched.T[slot]; got.State != sched.Runnable || got.Frame.AX != linux.SYS_CONNECT || got.Frame.RIP != rip-syscallInsnLen {
+	if got := sched.Global.T[slot]; got.State != sched.Runnable || got.Frame.AX != linux.SYS_CONNECT || got.Frame.RIP != rip-syscallInsnLen {
 		t.Errorf("after a slot freed: state %d AX %d RIP %#x, want Runnable, AX %d, RIP %#x", got.State, got.Frame.AX, got.Frame.RIP, linux.SYS_CONNECT, rip-syscallInsnLen)
 	}
 	if restart.waiters != 0 {
@@ -95,8 +95,8 @@ func TestFullRequestTableDefersClose(t *testing.T) {
 
 	f := trap.Frame{AX: linux.SYS_CLOSE, DI: uintptr(fd)}
 	Dispatch(&f)
-	if f.AX != 0 || Sched.Current().State != sched.Running {
-		t.Fatalf("close with a full table = %#x, thread state %d: want 0 at once, still running", f.AX, Sched.Current().State)
+	if f.AX != 0 || sched.Global.Current().State != sched.Running {
+		t.Fatalf("close with a full table = %#x, thread state %d: want 0 at once, still running", f.AX, sched.Global.Current().State)
 	}
 	if files[fd].kind != kindFree {
 		t.Errorf("fd %d still open after close", fd)

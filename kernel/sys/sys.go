@@ -22,13 +22,12 @@ import (
 
 const fxSize = 512
 
-// Kernel state, owned by this package, initialised by package kernel.
+// The system-call layer's own state. The kernel's other singletons are
+// their packages': the scheduler (sched.Global), the frames and the
+// program's address space (mm.RAM, mm.Program), the CPU's features
+// (cpu.Have); kmain initialises them in order.
 var (
-	Sched  sched.Scheduler
-	Frames mm.Frames
-	Space  mm.Space
-	CPU    cpu.Features
-	Stats  struct {
+	Stats struct {
 		Calls      [512]uint64 // by syscall number
 		Syscalls   uint64
 		Interrupts uint64
@@ -95,9 +94,9 @@ var Verbose bool
 // ReportStats sends the kernel's counters to the host.
 func ReportStats() {
 	var b kfmt.Buf
-	b.Str("S frames-in-use ").Udec(Frames.InUse).Str(" peak ").Udec(Frames.Peak).Str(" total ").Udec(Frames.Total).
-		Str(" switches ").Udec(Sched.Switches).Str(" syscalls ").Udec(Stats.Syscalls).
-		Str(" interrupts ").Udec(Stats.Interrupts).Str(" faults ").Udec(Space.Faults).Byte('\n')
+	b.Str("S frames-in-use ").Udec(mm.RAM.InUse).Str(" peak ").Udec(mm.RAM.Peak).Str(" total ").Udec(mm.RAM.Total).
+		Str(" switches ").Udec(sched.Global.Switches).Str(" syscalls ").Udec(Stats.Syscalls).
+		Str(" interrupts ").Udec(Stats.Interrupts).Str(" faults ").Udec(mm.Program.Faults).Byte('\n')
 	Control(b.Bytes())
 	for n := range Stats.Calls {
 		if Stats.Calls[n] == 0 {

@@ -24,21 +24,21 @@ func clone(f *trap.Frame) uintptr {
 	if flags&linux.CLONE_SETTLS != 0 {
 		child.FS = tls
 	}
-	slot, tid, ok := Sched.Spawn(&child)
+	slot, tid, ok := sched.Global.Spawn(&child)
 	if !ok {
 		return linux.EAGAIN.Ret()
 	}
 	fx := fxArea(slot)
 	copyFX(fx, trap.This().ThreadFX) // the parent's SSE state, saved at entry
-	Sched.T[slot].Frame.FX = fx
+	sched.Global.T[slot].Frame.FX = fx
 	return uintptr(tid)
 }
 
 func exitThread(code int) uintptr {
-	if Sched.Threads == 1 {
+	if sched.Global.Threads == 1 {
 		Exit(code)
 	}
-	Sched.Exit()
+	sched.Global.Exit()
 	return 0
 }
 
@@ -68,11 +68,11 @@ func futex(addr uintptr, op int, val uint32, timeout uintptr) uintptr {
 			}
 			deadline = nonzero(deadline)
 		}
-		t := Sched.Block(sched.WaitFutex, deadline)
+		t := sched.Global.Block(sched.WaitFutex, deadline)
 		t.Addr = addr
 		return 0
 	case linux.FUTEX_WAKE, linux.FUTEX_WAKE_BITSET:
-		return uintptr(Sched.WakeFutex(addr, int(val)))
+		return uintptr(sched.Global.WakeFutex(addr, int(val)))
 	}
 	return linux.ENOSYS.Ret()
 }
@@ -102,8 +102,8 @@ func sysFutex(_ *trap.Frame, a [6]uintptr) uintptr {
 	return futex(a[0], int(a[1]), uint32(a[2]), a[3])
 }
 func sysSchedYield(*trap.Frame, [6]uintptr) uintptr {
-	Sched.Yield()
+	sched.Global.Yield()
 	return 0
 }
 func sysSchedGetaffinity(_ *trap.Frame, a [6]uintptr) uintptr { return schedGetaffinity(a[1], a[2]) }
-func sysGettid(*trap.Frame, [6]uintptr) uintptr               { return uintptr(Sched.Current().TID) }
+func sysGettid(*trap.Frame, [6]uintptr) uintptr               { return uintptr(sched.Global.Current().TID) }

@@ -39,7 +39,7 @@ func nanosleep(req uintptr) uintptr {
 	if d < 0 {
 		return linux.EINVAL.Ret()
 	}
-	Sched.Block(sched.WaitSleep, nonzero(clock.Nanotime()+d))
+	sched.Global.Block(sched.WaitSleep, nonzero(clock.Nanotime()+d))
 	return 0
 }
 
@@ -54,7 +54,7 @@ func clockNanosleep(clk, flags int, req uintptr) uintptr {
 	if clk == linux.CLOCK_REALTIME {
 		d -= clock.Realtime() - clock.Nanotime()
 	}
-	Sched.Block(sched.WaitSleep, nonzero(d))
+	sched.Global.Block(sched.WaitSleep, nonzero(d))
 	return 0
 }
 
