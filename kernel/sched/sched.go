@@ -40,7 +40,7 @@ const (
 	WaitNone    Wait = iota
 	WaitFutex        // on Addr
 	WaitSleep        // until Deadline
-	WaitPoll         // on an epoll instance (Obj)
+	WaitPoll         // on an epoll instance (kernel/sys keeps which)
 	WaitHandoff      // for the kernel's server goroutine to answer
 	WaitServe        // the server, for the next request
 	WaitSlot         // for a free hand-off request slot, to restart its syscall
@@ -56,9 +56,6 @@ type Thread struct {
 	TID      int
 	Frame    trap.Frame // saved context while not running
 	Addr     uintptr    // futex word
-	Obj      int        // epoll fd
-	Buf      uintptr    // epoll events buffer
-	Max      int        // epoll maxevents
 	Deadline int64      // monotonic ns; 0: none
 	SigMask  uint64
 	Pending  uint64     // signals sent but not yet delivered (bit sig-1)

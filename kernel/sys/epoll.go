@@ -241,6 +241,17 @@ func edge(fd int) {
 	pollWake()
 }
 
+// pollWait is what a thread blocked in epoll_wait waits on, by thread
+// slot: the scheduler knows only that it waits (sched.WaitPoll) and until
+// when; what it waits for is this package's.
+type pollWait struct {
+	epfd int     // the epoll instance
+	buf  uintptr // the caller's events buffer
+	max  int     // maxevents
+}
+
+var pollWaits [sched.MaxThreads]pollWait
+
 // pollWake completes the epoll waits that now have events.
 func pollWake() {
 	for i := 1; i < sched.Global.Hi; i++ {
@@ -248,7 +259,8 @@ func pollWake() {
 		if t.State != sched.Blocked || t.Wait != sched.WaitPoll {
 			continue
 		}
-		if n, _ := collect(t.Obj, t.Buf, t.Max); n > 0 {
+		w := &pollWaits[i]
+		if n, _ := collect(w.epfd, w.buf, w.max); n > 0 {
 			sched.Global.Wake(i, uintptr(n))
 		}
 	}
@@ -273,8 +285,8 @@ func epollWait(epfd int, buf uintptr, max, timeoutMS int) uintptr {
 	if timeoutMS > 0 {
 		deadline = nonzero(nowNS() + int64(timeoutMS)*1e6)
 	}
-	t := sched.Global.Block(sched.WaitPoll, deadline)
-	t.Obj, t.Buf, t.Max = epfd, buf, max
+	pollWaits[sched.Global.CurrentIndex()] = pollWait{epfd, buf, max}
+	sched.Global.Block(sched.WaitPoll, deadline)
 	return 0
 }
 
