@@ -7,11 +7,13 @@ import (
 	"unigo/kernel/trap"
 )
 
-// The hand-off: system calls that need full Go (the file system now,
-// sockets over gVisor's netstack next) cannot run in trap context. The
-// kernel parks the calling thread and passes the call to the kernel's
-// server goroutine (kernel/server/serve.go), which is locked to its own thread
-// and waits in SysServe. The server does the work in ordinary Go, then
+// The hand-off: system calls that need full Go (the file system, and
+// sockets over gVisor's netstack) cannot run in trap context. The kernel
+// parks the calling thread and passes the call to the kernel's server
+// goroutine (kernel/server/serve.go), which is locked to its own thread
+// and waits in SysServe. The queue is generic: what a family must do as
+// its requests reach the server (the sockets' deferred creation) is the
+// family's (prepare, sockets.go). The server does the work in ordinary Go, then
 // calls SysServe again with the result, which wakes the caller and
 // waits for (or immediately takes) the next request.
 //
@@ -98,14 +100,7 @@ func wakeServer() {
 	}
 }
 
-// createID is the id of a socket creation the kernel asks for on its own
-// (see sock.create): the server's answer completes no request.
-const createID = maxRequests
-
-// take pops the next request and writes it to the server's record. A
-// request on a socket the server has not made yet is preceded by that
-// socket's creation, which holds no slot; the close of such a socket is
-// dropped here, as the server never heard of it.
+// take pops the next request and writes it to the server's record.
 func take(record uintptr) (int, bool) {
 	if qlen == 0 {
 		return 0, false
@@ -126,45 +121,35 @@ func take(record uintptr) (int, bool) {
 	return int(words[0]), true
 }
 
+// verdict is what a family's look at the request at the head of the
+// queue decides (prepare, in sockets.go for the network's requests).
+type verdict uint8
+
+const (
+	serveIt    verdict = iota // pop the request and give it to the server
+	dropIt                    // pop it and free its slot: the server need not hear of it
+	serveFirst                // give the server another record first; the request stays queued
+)
+
 // next pops the next request for the server (take) as its record:
 // [id, nr, a0..a5].
 func next() ([unigo.RecordLen]uintptr, bool) {
 	for qlen > 0 {
 		id := queue[qhead]
 		r := &reqs[id]
-		h, isSocket := socketOf(r)
-		if isSocket && !socks[h].created {
-			if r.nr == linux.SYS_CLOSE|unigo.NetCall {
-				qhead, qlen = (qhead+1)%maxRequests, qlen-1
-				socks[h] = sock{}
-				r.used = false
-				slotFreed()
-				continue
-			}
-			c := &socks[h].create
-			socks[h].created = true
-			return [unigo.RecordLen]uintptr{createID, linux.SYS_SOCKET | unigo.NetCall, uintptr(c[0]), uintptr(c[1]), uintptr(c[2]), uintptr(h)}, true
+		v, first := prepare(r)
+		if v == serveFirst {
+			return first, true
 		}
 		qhead, qlen = (qhead+1)%maxRequests, qlen-1
-		if isSocket && r.nr == linux.SYS_CLOSE|unigo.NetCall {
-			socks[h] = sock{} // the server closes it before anything queued later
+		if v == dropIt {
+			r.used = false
+			slotFreed()
+			continue
 		}
 		return [unigo.RecordLen]uintptr{uintptr(id), r.nr, r.args[0], r.args[1], r.args[2], r.args[3], r.args[4], r.args[5]}, true
 	}
 	return [unigo.RecordLen]uintptr{}, false
-}
-
-// socketOf returns the handle of r's socket: every socket request names
-// it first.
-func socketOf(r *request) (int, bool) {
-	if r.nr&unigo.NetCall == 0 {
-		return 0, false
-	}
-	h := int(r.args[0])
-	if h <= 0 || h >= MaxSockets || !socks[h].used {
-		return 0, false
-	}
-	return h, true
 }
 
 // serve is SysServe.

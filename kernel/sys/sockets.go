@@ -256,3 +256,46 @@ func completedAccept(r *request, result uintptr) uintptr {
 	files[fd].handle = int(result)
 	return uintptr(fd)
 }
+
+// createID is the id of a socket creation the kernel asks for on its own
+// (see sock.create): the server's answer completes no request.
+const createID = maxRequests
+
+// prepare is the sockets' look at the request at the head of the
+// hand-off queue (next, handoff.go). A request on a socket the server
+// has not made yet is preceded by that socket's creation, which holds no
+// slot; the close of such a socket is dropped, as the server never heard
+// of it. Other requests are served as they are.
+func prepare(r *request) (verdict, [unigo.RecordLen]uintptr) {
+	h, isSocket := socketOf(r)
+	if !isSocket {
+		return serveIt, [unigo.RecordLen]uintptr{}
+	}
+	closing := r.nr == linux.SYS_CLOSE|unigo.NetCall
+	if !socks[h].created {
+		if closing {
+			socks[h] = sock{}
+			return dropIt, [unigo.RecordLen]uintptr{}
+		}
+		c := &socks[h].create
+		socks[h].created = true
+		return serveFirst, [unigo.RecordLen]uintptr{createID, linux.SYS_SOCKET | unigo.NetCall, uintptr(c[0]), uintptr(c[1]), uintptr(c[2]), uintptr(h)}
+	}
+	if closing {
+		socks[h] = sock{} // the server closes it before anything queued later
+	}
+	return serveIt, [unigo.RecordLen]uintptr{}
+}
+
+// socketOf returns the handle of r's socket: every socket request names
+// it first.
+func socketOf(r *request) (int, bool) {
+	if r.nr&unigo.NetCall == 0 {
+		return 0, false
+	}
+	h := int(r.args[0])
+	if h <= 0 || h >= MaxSockets || !socks[h].used {
+		return 0, false
+	}
+	return h, true
+}
