@@ -60,7 +60,6 @@ func kmain(magic, info, appEntry, imageEnd uintptr, tsc uint64) {
 	cpu.Have = cpu.Detect()                   // 4. what this CPU offers
 	trap.Setup()                              // 5. GDT, TSS, IDT, GS, SYSCALL
 	trap.Handler = handleTrap
-	sys.KillHook = report
 	disablePIC()                              // 6. the 8259s stay masked: the local APIC is ours
 	initMemory(imageEnd)                      // 7. frames, identity map, the program's address space
 	calibrate()                               // 8. TSC and APIC timer against the PIT; RTC wall time

@@ -58,19 +58,8 @@ func userBytes(addr, n uintptr) []byte {
 	return unsafe.Slice((*byte)(mm.At(addr)), n)
 }
 
-// readable reports whether the 8 bytes at addr can be read without a fault.
-func readable(addr uintptr) bool {
-	if addr < mm.PageSize || addr+8 < addr {
-		return false
-	}
-	_, ok := bootSpace().PT.Translate(addr)
-	_, ok2 := bootSpace().PT.Translate(addr + 7)
-	return ok && ok2
-}
-
+// peek reads a word of the image (its ELF program headers).
 func peek(addr uintptr) uintptr { return *(*uintptr)(mm.At(addr)) }
-
-func peekByte(addr uintptr) byte { return *(*byte)(mm.At(addr)) }
 
 // frameBytes is a frame, through the identity map (it is the kernel's).
 func frameBytes(pa uintptr) []byte { return unsafe.Slice((*byte)(mm.At(pa)), mm.PageSize) }

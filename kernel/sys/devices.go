@@ -13,7 +13,9 @@ import (
 // pollable file descriptors, through unigo's own syscalls
 // (kernel/abi/unigo: SysDMAAlloc, SysIRQOpen, SysMapMMIO, SysAddEntropy).
 
-// IOAPIC is the I/O APIC's register window (set by package kernel).
+// IOAPIC is the I/O APIC's register window. kmain sets it once, after
+// package kernel has mapped the window; it is an interface so the routing
+// runs in host tests against a fake, and nil (no routing) before boot.
 var IOAPIC ioapic.MMIO
 
 func dmaAlloc(n uintptr) uintptr {

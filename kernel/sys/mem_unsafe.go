@@ -70,3 +70,19 @@ func mxcsr(fx uintptr) *uint32 { return (*uint32)(mm.At(fx + 24)) }
 //
 //go:noinline
 func crashForTest(p uintptr) uint64 { return *(*uint64)(mm.At(p)) }
+
+// readable reports whether the 8 bytes at addr can be read without a
+// fault: mapped in the address space the kernel shares with the program.
+func readable(addr uintptr) bool {
+	if addr < mm.PageSize || addr+8 < addr {
+		return false
+	}
+	_, ok := mm.Program.PT.Translate(addr)
+	_, ok2 := mm.Program.PT.Translate(addr + 7)
+	return ok && ok2
+}
+
+// peek and peekByte read kernel or program memory that readable vouched for.
+func peek(addr uintptr) uintptr { return *(*uintptr)(mm.At(addr)) }
+
+func peekByte(addr uintptr) byte { return *(*byte)(mm.At(addr)) }

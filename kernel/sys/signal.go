@@ -217,14 +217,9 @@ func Killed(f *trap.Frame, sig linux.Signal, code int, addr uintptr) {
 	b.Str("unigo: program killed by signal ").Udec(uint64(sig)).Str(" (").Str(signalName(sig)).
 		Str(") code ").Dec(int64(code)).Str(" addr ").Hex(uint64(addr)).Byte('\n')
 	Console(2, b.Bytes())
-	if KillHook != nil {
-		KillHook(f, addr)
-	}
+	Report(f, addr)
 	Exit(128 + int(sig))
 }
-
-// KillHook reports the context of a killed program (set by package kernel at boot).
-var KillHook func(f *trap.Frame, addr uintptr)
 
 func signalName(sig linux.Signal) string {
 	switch sig {

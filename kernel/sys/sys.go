@@ -84,8 +84,10 @@ func Exit(code int) {
 	cpu.Halt()
 }
 
-// BeforeExit runs in Exit before the status goes out (package kernel
-// sends the profile then).
+// BeforeExit runs in Exit before the status goes out. kmain registers the
+// profiler's dump here when -prof asks for it; it stays a variable because
+// the profiler is package kernel's (it samples in the trap handler) and
+// kernel imports this package, not the other way round.
 var BeforeExit func()
 
 // Verbose is set by unigo run -v (kernel command line): report statistics at exit.

@@ -35,6 +35,10 @@ var (
 
 	// Handler receives every trap. Set once at boot, before the runtime
 	// starts (so the store needs no write barrier), never changed after.
+	// A variable because the handler is package kernel's, which imports
+	// this one: the one hook left of the kernel's inverted dependencies
+	// besides sys.BeforeExit, sys.IOAPIC and mm.SetInvalidate, each with
+	// its reason.
 	Handler func(f *Frame)
 )
 
