@@ -31,7 +31,7 @@ func handleTrap(f *trap.Frame) {
 		sys.Dispatch(f)
 	case v == vectorTimer:
 		sys.Stats.Interrupts++
-		armed = 0 // the one-shot timer has fired
+		trap.This().TimerDeadline = 0 // the one-shot timer has fired
 		lapic.EOI(apic{})
 		if prof.on {
 			profileTick(f, clock.Nanotime())
@@ -77,20 +77,19 @@ func exception(f *trap.Frame) {
 	}
 }
 
-// armed is the deadline the local APIC timer counts down to (0: stopped).
-// Every trap ends in setTimer, which writes the timer only to bring its
+// This CPU's TimerDeadline (trap.CPU) is the deadline its local APIC
+// timer counts down to (0: stopped). Every trap ends in setTimer, which writes the timer only to bring its
 // deadline forward: a deadline that moves later (the time slice, renewed
 // at every context switch) or goes away leaves the timer as it is, and
 // it fires early, costing one trap that arms it again. A write is an exit
 // to the hypervisor (about 15 us each under TCG here): writing the new
 // slice end at every hand-off made a 1-byte pread cost 37 us instead of 7.
-var armed int64
-
 func setTimer(next int64) {
-	if next == 0 || armed != 0 && armed <= next {
+	c := trap.This()
+	if next == 0 || c.TimerDeadline != 0 && c.TimerDeadline <= next {
 		return
 	}
-	armed = next
+	c.TimerDeadline = next
 	d := next - clock.Nanotime()
 	if d < 1000 {
 		d = 1000

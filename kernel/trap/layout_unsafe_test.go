@@ -266,7 +266,7 @@ func TestCPUHoldsNoPointers(t *testing.T) {
 	var check func(path string, typ reflect.Type)
 	check = func(path string, typ reflect.Type) {
 		switch typ.Kind() {
-		case reflect.Uintptr, reflect.Uint8, reflect.Uint64:
+		case reflect.Uintptr, reflect.Uint8, reflect.Uint64, reflect.Int64:
 		case reflect.Array:
 			check(path+"[]", typ.Elem())
 		case reflect.Struct:

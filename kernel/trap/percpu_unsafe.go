@@ -37,6 +37,9 @@ type CPU struct {
 	kernelG   [32]uintptr       // a stand-in g: only stack bounds are read (prologue checks)
 	kernelTLS [2]uintptr        // [0] = &kernelG; KernelFS = &kernelTLS[1]
 	nestedFX  [fxAreaSize + 16]byte
+
+	// The kernel's state of this processor, kept by package kernel.
+	TimerDeadline int64 // the local APIC timer's deadline, monotonic ns (0: stopped)
 }
 
 // cpus is every processor's CPU. Zero until each processor's init.
