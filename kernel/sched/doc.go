@@ -6,12 +6,13 @@ package sched
 //
 //   - Per CPU: the running thread (cur), its slice end (sliceEnd) and an
 //     idle context each (slot 0 is the only one now); they move beside
-//     trap.CPU. So does the local APIC timer's deadline (armed, in package
-//     kernel).
+//     trap.CPU, where the local APIC timer's deadline already is
+//     (trap.CPU.TimerDeadline).
 //   - Shared, under one spinlock (the scheduler lock): the thread table T
 //     (states, waits, saved frames), the run queue (head, tail, queued and
 //     the next links), nextTID, Threads, Hi and Switches. Spawn, Exit,
-//     Block, Wake, WakeFirst, WakeFutex, Expire and Finish take it.
+//     Block, Wake, WakeFirst, WakeFutex, Expire and Finish take it. The
+//     scheduler itself is Global (state.go).
 //   - Never hold a spinlock across a context switch: Finish picks the next
 //     thread and copies its saved Frame into the trap frame under the lock,
 //     then drops it before the exit path restores that frame. A thread is
