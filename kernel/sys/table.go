@@ -158,8 +158,8 @@ var calls = [linux.MaxSyscall]row{
 	linux.SYS_EXIT_GROUP:        {where: Kernel, support: Full, run: sysExitGroup},
 	linux.SYS_FUTEX:             {where: Kernel, support: Partial, run: sysFutex, note: "FUTEX_WAIT, FUTEX_WAKE and their _BITSET forms (bitsets ignored)"},
 	linux.SYS_SCHED_YIELD:       {where: Kernel, support: Full, run: sysSchedYield},
-	linux.SYS_SCHED_GETAFFINITY: {where: Kernel, support: Fixed, run: sysSchedGetaffinity, note: "one cpu.Have"},
-	linux.SYS_SCHED_SETAFFINITY: {where: Kernel, support: NoOp, run: zero, note: "ignored: one cpu.Have"},
+	linux.SYS_SCHED_GETAFFINITY: {where: Kernel, support: Fixed, run: sysSchedGetaffinity, note: "one CPU"},
+	linux.SYS_SCHED_SETAFFINITY: {where: Kernel, support: NoOp, run: zero, note: "ignored: one CPU"},
 	linux.SYS_GETTID:            {where: Kernel, support: Full, run: sysGettid},
 	linux.SYS_SET_TID_ADDRESS:   {where: Kernel, support: Partial, run: sysGettid, note: "returns the tid; the address is not cleared at exit"},
 
