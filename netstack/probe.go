@@ -13,9 +13,9 @@ import (
 // probes are the NIC drivers, tried in order at bring-up; the first
 // device found is the stack's Ethernet NIC. A new driver is one more
 // entry.
-var probes = []nic.Probe{virtionetProbe}
+var probes = []nic.Probe{virtionetProbe, e1000Probe}
 
-var errNoNIC = errors.New("no network device (virtio-net on virtio-mmio or PCI)")
+var errNoNIC = errors.New("no network device (virtio-net on virtio-mmio or PCI, or an Intel e1000 or e1000e on PCI)")
 
 // findNIC returns the first device a probe finds.
 func findNIC() (nic.NIC, io.Reader, error) {

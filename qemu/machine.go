@@ -48,7 +48,8 @@ type Config struct {
 	// "virtio-legacy", a virtio-net-pci with only the legacy (pre-1.0)
 	// interface (virtio v1.2 §4.1.4.10), on pc or q35, and without
 	// mergeable receive buffers, so that frames carry the legacy 10-byte
-	// header (§5.1.6.1) as the oldest hypervisors send it.
+	// header (§5.1.6.1) as the oldest hypervisors send it; or "e1000"
+	// (Intel 82540EM) or "e1000e" (Intel 82574L), on pc or q35.
 	NIC string
 }
 
@@ -140,12 +141,14 @@ func netArgs(c Config) ([]string, error) {
 	}
 	dev := "virtio-net-pci,netdev=n0"
 	switch {
-	case c.NIC == "virtio-legacy" && c.Machine == "microvm":
-		return nil, errors.New("the legacy virtio NIC is a PCI device: it needs -machine pc or q35")
+	case c.NIC != "" && c.NIC != "virtio" && c.Machine == "microvm":
+		return nil, fmt.Errorf("the %s NIC is a PCI device: it needs -machine pc or q35", c.NIC)
 	case c.NIC == "virtio-legacy":
 		dev = "virtio-net-pci,disable-modern=on,disable-legacy=off,mrg_rxbuf=off,netdev=n0"
+	case c.NIC == "e1000" || c.NIC == "e1000e":
+		dev = c.NIC + ",netdev=n0"
 	case c.NIC != "" && c.NIC != "virtio":
-		return nil, fmt.Errorf("unknown NIC model %q (want virtio or virtio-legacy)", c.NIC)
+		return nil, fmt.Errorf("unknown NIC model %q (want virtio, virtio-legacy, e1000 or e1000e)", c.NIC)
 	case c.Machine == "microvm":
 		dev = "virtio-net-device,netdev=n0"
 	}

@@ -104,8 +104,12 @@ func (g *guest) waitFor(t *testing.T, want string, d time.Duration) {
 // TestHTTPServerInGuest runs on both transports: virtio-mmio (microvm)
 // and virtio-pci with MSI-X (q35).
 func TestHTTPServerInGuest(t *testing.T) {
-	for _, machine := range []string{"microvm", "q35"} {
-		t.Run(machine, func(t *testing.T) { testHTTPServer(t, machine) })
+	for _, c := range []struct{ machine, nic string }{
+		{"microvm", "virtio"}, {"q35", "virtio"},
+		// Intel NICs: the 82574L with MSI, the 82540EM polled (no MSI).
+		{"q35", "e1000e"}, {"pc", "e1000"},
+	} {
+		t.Run(c.machine+"-"+c.nic, func(t *testing.T) { testHTTPServer(t, c.machine, c.nic) })
 	}
 }
 
@@ -126,9 +130,9 @@ func afterFailure(base string) string {
 // dialPause spaces connections to a port QEMU forwards (see its use).
 const dialPause = 5 * time.Millisecond
 
-func testHTTPServer(t *testing.T, machine string) {
+func testHTTPServer(t *testing.T, machine, nic string) {
 	port := freePort(t, "tcp")
-	g := startGuest(t, images["httpd"], []string{"-machine", machine, "-p", fmt.Sprintf("%d:8080", port)}, "-root", "/www")
+	g := startGuest(t, images["httpd"], []string{"-machine", machine, "-nic", nic, "-p", fmt.Sprintf("%d:8080", port)}, "-root", "/www")
 	g.waitFor(t, "listening on :8080", 2*time.Minute)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 
@@ -223,7 +227,13 @@ func testHTTPServer(t *testing.T, machine string) {
 	json.NewDecoder(r.Body).Decode(&st)
 	r.Body.Close()
 	// Hundreds of requests have been served: each took packets both ways.
-	if !st.Unigo || st.Syscalls == 0 || st.RxPackets < 200 || st.TxPackets < 200 || !strings.Contains(st.NIC, "MAC") {
+	// virtio names the features it negotiated (MAC among them); the Intel
+	// driver names its model.
+	feature := "MAC"
+	if strings.HasPrefix(nic, "e1000") {
+		feature = "e1000"
+	}
+	if !st.Unigo || st.Syscalls == 0 || st.RxPackets < 200 || st.TxPackets < 200 || !strings.Contains(st.NIC, feature) {
 		t.Errorf("status.json = %+v, want the kernel's and the NIC's statistics", st)
 	}
 	r, err = http.Get(base + "/files/index.html")
@@ -269,6 +279,8 @@ func TestGuestClientHTTPAndUDP(t *testing.T) {
 		// QEMU offers no checksum offload over user networking, and the
 		// legacy NIC is set up without MRG_RXBUF: the 10-byte header.
 		{"pc", "virtio-legacy", "MAC STATUS EVENT_IDX"},
+		{"q35", "e1000e", "e1000 82574L"},
+		{"pc", "e1000", "e1000 8254x"},
 	} {
 		r := unigo(t, "run", "-accel", accel, "-machine", c.machine, "-nic", c.nic, "-timeout", "120s", images["netcheck"], "--",
 			"get", fmt.Sprintf("http://10.0.2.2:%d/x", hostPort), "udp", fmt.Sprintf("10.0.2.2:%d", udpPort), "netstats")
@@ -283,6 +295,8 @@ func TestGuestClientHTTPAndUDP(t *testing.T) {
 			t.Errorf("netcheck on %s, -nic %s: no netstats line in %q", c.machine, c.nic, r.stdout)
 		case c.nic == "virtio-legacy" && m[1] != c.features:
 			t.Errorf("legacy NIC negotiated [%s], want [%s] (no VERSION_1)", m[1], c.features)
+		case strings.HasPrefix(c.nic, "e1000") && !strings.HasPrefix(m[1], c.features):
+			t.Errorf("NIC on %s, -nic %s has features [%s], want %q first", c.machine, c.nic, m[1], c.features)
 		case c.nic == "virtio" && !strings.HasSuffix(m[1], c.features):
 			t.Errorf("NIC on %s negotiated [%s], want VERSION_1 among them", c.machine, m[1])
 		}
@@ -402,10 +416,10 @@ func TestDHCP(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
 	defer srv.Close()
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
-	for _, machine := range []string{"microvm", "q35"} {
-		r := unigo(t, "run", "-accel", accel, "-machine", machine, "-timeout", "120s", "-ip", "dhcp", images["netcheck"], "--", "addrs", "get", fmt.Sprintf("http://10.0.2.2:%d/", port))
+	for _, c := range []struct{ machine, nic string }{{"microvm", "virtio"}, {"q35", "virtio"}, {"q35", "e1000e"}} {
+		r := unigo(t, "run", "-accel", accel, "-machine", c.machine, "-nic", c.nic, "-timeout", "120s", "-ip", "dhcp", images["netcheck"], "--", "addrs", "get", fmt.Sprintf("http://10.0.2.2:%d/", port))
 		if r.code != 0 || !strings.Contains(r.stdout, "addr 10.0.2.15\n") || !strings.Contains(r.stdout, ": 200 ok") || strings.Contains(r.stderr, "DHCP") {
-			t.Errorf("DHCP on %s = status %d, stdout %q, stderr %s", machine, r.code, r.stdout, r.stderr)
+			t.Errorf("DHCP on %s, -nic %s = status %d, stdout %q, stderr %s", c.machine, c.nic, r.code, r.stdout, r.stderr)
 		}
 	}
 }
@@ -467,9 +481,12 @@ func TestSLAAC(t *testing.T) {
 	go srv.Serve(l)
 	defer srv.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	r := unigo(t, "run", "-accel", accel, "-timeout", "120s", images["netcheck"], "--", "wait6", "get", fmt.Sprintf("http://[fec0::2]:%d/", port))
-	if r.code != 0 || !strings.Contains(r.stdout, "global6 prefix fec0::/64\n") || !strings.Contains(r.stdout, ": 200 ok") {
-		t.Errorf("SLAAC = status %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	// The Intel NICs must accept the multicast router advertisements.
+	for _, c := range []struct{ machine, nic string }{{"microvm", "virtio"}, {"q35", "e1000e"}, {"pc", "e1000"}} {
+		r := unigo(t, "run", "-accel", accel, "-machine", c.machine, "-nic", c.nic, "-timeout", "120s", images["netcheck"], "--", "wait6", "get", fmt.Sprintf("http://[fec0::2]:%d/", port))
+		if r.code != 0 || !strings.Contains(r.stdout, "global6 prefix fec0::/64\n") || !strings.Contains(r.stdout, ": 200 ok") {
+			t.Errorf("SLAAC on %s, -nic %s = status %d, stdout %q, stderr %s", c.machine, c.nic, r.code, r.stdout, r.stderr)
+		}
 	}
 }
 

@@ -3,7 +3,7 @@
 // receive interrupt, report its properties and counters) and how the
 // stack finds one (a Probe). It names no device family and imports
 // neither gVisor nor the kernel, so that a driver (drivers/virtionet,
-// an e1000 next) implements it directly and stays a leaf package; the
+// drivers/e1000) implements it directly and stays a leaf package; the
 // stack's link endpoint (netstack/link) consumes it.
 package nic
 

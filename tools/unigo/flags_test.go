@@ -85,7 +85,9 @@ func TestCheckRunOpts(t *testing.T) {
 		set  func(*runOpts)
 		want string
 	}{
-		{func(o *runOpts) { o.nic = "e1000" }, "not supported yet"},
+		{func(o *runOpts) { o.nic = "ne2000" }, "unknown -nic ne2000"},
+		{func(o *runOpts) { o.nic = "e1000" }, "needs -machine pc or q35"},
+		{func(o *runOpts) { o.nic = "e1000e"; o.machine = "q35" }, ""},
 		{func(o *runOpts) { o.nic = "virtio-legacy" }, "needs -machine pc or q35"},
 		{func(o *runOpts) { o.mem = 1 }, "-m must be at least 2"},
 		{func(o *runOpts) { o.smp = 0 }, "-smp at least 1"},
@@ -95,7 +97,7 @@ func TestCheckRunOpts(t *testing.T) {
 	} {
 		o := base()
 		c.set(&o)
-		if msg := checkRunOpts(&o); !strings.Contains(msg, c.want) {
+		if msg := checkRunOpts(&o); !strings.Contains(msg, c.want) || c.want == "" && msg != "" {
 			t.Errorf("checkRunOpts(%+v) = %q, want %q", o, msg, c.want)
 		}
 	}

@@ -99,7 +99,7 @@ func runCommand(o *runOpts) *command {
 	fs.BoolVar(&o.prof, "prof", false, "sample where the guest's CPU goes (1 kHz) and print the hottest functions on stderr when it stops")
 	fs.StringVar(&o.net, "net", "user", "network: user (QEMU's NAT; guest 10.0.2.15), tap:NAME, socket:listen:PORT, socket:connect:PORT (guest to guest) or none")
 	fs.StringVar(&o.mac, "mac", "", "the NIC's MAC `address` (default 52:54:00:12:34:56)")
-	fs.StringVar(&o.nic, "nic", "virtio", "NIC model: virtio, or virtio-legacy (the pre-1.0 interface, as old hypervisors offer it; -machine pc or q35). e1000 is reserved for bare-metal support, not implemented yet")
+	fs.StringVar(&o.nic, "nic", "virtio", "NIC model: virtio; virtio-legacy (the pre-1.0 interface, as old hypervisors offer it), e1000 (Intel 82540EM) or e1000e (Intel 82574L), each on -machine pc or q35")
 	fs.Func("p", "forward `[tcp:|udp:]HOST:GUEST` port from the host's 127.0.0.1 to the guest (repeatable; -net user)", func(v string) error {
 		p := strings.Split(v, ":")
 		proto := "tcp"
@@ -134,10 +134,10 @@ func runCommand(o *runOpts) *command {
 // checkRunOpts returns what is wrong with a combination of flags, or "".
 func checkRunOpts(o *runOpts) string {
 	switch {
-	case o.nic != "virtio" && o.nic != "virtio-legacy":
-		return fmt.Sprintf("-nic %s is not supported yet (virtio or virtio-legacy)", o.nic)
-	case o.nic == "virtio-legacy" && o.machine == "microvm":
-		return "-nic virtio-legacy is a PCI device: it needs -machine pc or q35"
+	case o.nic != "virtio" && o.nic != "virtio-legacy" && o.nic != "e1000" && o.nic != "e1000e":
+		return fmt.Sprintf("unknown -nic %s (want virtio, virtio-legacy, e1000 or e1000e)", o.nic)
+	case o.nic != "virtio" && o.machine == "microvm":
+		return fmt.Sprintf("-nic %s is a PCI device: it needs -machine pc or q35", o.nic)
 	case o.mem < 2 || o.smp < 1:
 		return "-m must be at least 2 and -smp at least 1"
 	case o.boot != "pvh" && o.boot != "multiboot":
